@@ -1,0 +1,44 @@
+"""boto3 clients for the configured endpoint. Called in DoFn.setup(), never at construction."""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+from botocore.config import Config
+
+from connections.config import DynamoDBConfig
+
+# DynamoDB Local and LocalStack accept any credentials; AWS needs real ones.
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+def _credentials(config: DynamoDBConfig) -> dict:
+    if config.is_local and not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
+        # Explicit dummy credentials: no slow credential-chain probing for a local endpoint.
+        return dict(LOCAL_CREDENTIALS)
+    return {}
+
+
+def client(config: DynamoDBConfig, *, max_pool_connections: int = 10, max_attempts: int = 3,
+           connect_timeout: float = 5, read_timeout: float = 30):
+    return boto3.session.Session().client(
+        "dynamodb",
+        region_name=config.region,
+        endpoint_url=config.endpoint_url,
+        config=Config(
+            retries={"total_max_attempts": max_attempts, "mode": "standard"},
+            max_pool_connections=max_pool_connections,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        ),
+        **_credentials(config),
+    )
+
+
+def table_resource(config: DynamoDBConfig):
+    """A boto3 Table resource, as the application's repositories take it."""
+    resource = boto3.session.Session().resource(
+        "dynamodb", region_name=config.region, endpoint_url=config.endpoint_url, **_credentials(config)
+    )
+    return resource.Table(config.table)

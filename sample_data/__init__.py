@@ -1,0 +1,1 @@
+"""Realistic AlgoItny sample data for local rehearsals, tests and benchmarks."""

@@ -1,0 +1,394 @@
+"""Entity specs: how each AlgoItny row becomes a single-table item (DESIGN.md §3).
+
+One `ItemSpec` per item type (11), one `SourceSpec` per source table read (10). Every column
+of a source table is mapped to a `dat` short name, carried by a key, stored as `crt`/`upd`,
+or listed as excluded with a reason; `tests/unit/test_entities.py` holds the specs to that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+from schema import keys as k
+from schema.codecs import BOOLEAN, DATETIME, INTEGER, JSON, TEXT, ValueRejected, epoch_seconds
+from schema.ttl import TtlRule
+
+Row = Mapping[str, object]
+
+
+class RowRejected(ValueError):
+    """A row cannot become an item; the reason goes to the dead-letter file."""
+
+
+@dataclass(frozen=True)
+class Attribute:
+    short: str
+    column: str
+    codec: object
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    tp: str
+    source: str
+    key_builder: Callable[[Row], dict]
+    attributes: tuple[Attribute, ...]
+    key_columns: tuple[str, ...] = ()
+    required_columns: tuple[str, ...] = ()
+    id_column: str = "id"
+    created: str = "created_at"
+    updated: str | None = None
+    ttl: TtlRule | None = None
+    only_when_present: str | None = None
+
+    def produces_item_for(self, row: Row) -> bool:
+        return self.only_when_present is None or row.get(self.only_when_present) is not None
+
+    def columns(self) -> set[str]:
+        """Source columns this item type accounts for."""
+        cols = {self.id_column, self.created, *self.key_columns}
+        cols.update(a.column for a in self.attributes)
+        if self.updated:
+            cols.add(self.updated)
+        return cols
+
+    def to_item(self, row: Row) -> dict:
+        """The item for `row`, or RowRejected saying why there cannot be one."""
+        for column in (self.id_column, self.created, *self.required_columns):
+            if row.get(column) is None:
+                raise RowRejected(f"{self.source}.{column} is NULL but the {self.tp} item needs it")
+        try:
+            item = self.key_builder(row)
+            k.check_key_sizes(item["PK"], item["SK"])
+        except k.InvalidKeyPart as error:
+            raise RowRejected(f"{self.tp} key: {error}") from None
+        dat: dict = {"id": row[self.id_column]}
+        for attribute in self.attributes:
+            value = row.get(attribute.column)
+            if value is None:
+                continue
+            try:
+                dat[attribute.short] = attribute.codec.encode(value)
+            except ValueRejected as error:
+                raise RowRejected(f"{self.source}.{attribute.column}: {error}") from None
+        item["tp"] = self.tp
+        item["dat"] = dat
+        item["crt"] = epoch_seconds(row[self.created])
+        if self.updated and row.get(self.updated) is not None:
+            item["upd"] = epoch_seconds(row[self.updated])
+        if self.ttl is not None:
+            item["ttl"] = self.ttl.ttl_for(item["crt"])
+        return item
+
+    def is_expired(self, item: Mapping, now: int) -> bool:
+        return self.ttl is not None and self.ttl.is_expired(item["ttl"], now)
+
+
+@dataclass(frozen=True)
+class Join:
+    """LEFT JOIN done inside the range query; `columns` maps result alias -> joined column.
+
+    A LEFT JOIN, so a row whose parent is missing is still read and dead-lettered with a
+    reason instead of silently vanishing from an inner join.
+    """
+
+    table: str
+    alias: str
+    local_column: str
+    remote_column: str
+    columns: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    table: str
+    key: str
+    key_is_integer: bool
+    columns: tuple[str, ...]
+    items: tuple[str, ...]
+    joins: tuple[Join, ...] = ()
+    excluded: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def selected_names(self) -> tuple[str, ...]:
+        names = list(self.columns)
+        for join in self.joins:
+            names.extend(join.columns)
+        return tuple(names)
+
+
+# --- key builders, one per item type ---
+
+def _plan_keys(row: Row) -> dict:
+    return {"PK": k.plan_pk(row["id"]), "SK": k.META}
+
+
+def _user_keys(row: Row) -> dict:
+    user_pk = k.user_pk(row["id"])
+    return {"PK": user_pk, "SK": k.META, "GSI1PK": k.email_gsi1pk(str(row["email"])), "GSI1SK": user_pk}
+
+
+def _user_google_id_keys(row: Row) -> dict:
+    user_pk = k.user_pk(row["id"])
+    return {"PK": user_pk, "SK": k.GID, "GSI1PK": k.google_id_gsi1pk(str(row["google_id"])), "GSI1SK": user_pk}
+
+
+def _problem_keys(row: Row) -> dict:
+    return {"PK": k.problem_pk(str(row["platform"]), str(row["problem_id"])), "SK": k.META}
+
+
+def _testcase_keys(row: Row) -> dict:
+    if row.get("problem_platform") is None or row.get("problem_number") is None:
+        raise RowRejected(f"test case {row['id']} references problem {row.get('problem_id')}, which does not exist")
+    return {
+        "PK": k.problem_pk(str(row["problem_platform"]), str(row["problem_number"])),
+        "SK": k.testcase_sk(row["id"]),
+    }
+
+
+def _history_keys(row: Row) -> dict:
+    user_id = row.get("user_id")
+    timeline = k.timeline_sk(row["created_at"], row["id"])
+    item = {
+        "PK": k.history_pk(row["id"]),
+        "SK": k.META,
+        "GSI1PK": k.history_user_gsi1pk(user_id, row.get("user_identifier")),
+        "GSI1SK": timeline,
+    }
+    if BOOLEAN.encode(row["is_code_public"]):
+        item["GSI2PK"] = k.HISTORY_PUBLIC_GSI2PK
+        item["GSI2SK"] = timeline
+    return item
+
+
+def _usage_keys(row: Row) -> dict:
+    return {
+        "PK": k.usage_pk(row["user_id"], row["created_at"]),
+        "SK": k.usage_sk(str(row["action"]), row["created_at"], row["id"]),
+    }
+
+
+def _script_job_keys(row: Row) -> dict:
+    return {"PK": k.script_job_pk(row["id"]), "SK": k.META}
+
+
+def _extraction_job_keys(row: Row) -> dict:
+    return {"PK": k.extraction_job_pk(row["id"]), "SK": k.META}
+
+
+def _job_progress_keys(row: Row) -> dict:
+    model = row.get("content_type_model")
+    prefix = k.JOB_PK_PREFIX_BY_MODEL.get(model)  # type: ignore[arg-type]
+    if prefix is None:
+        raise RowRejected(
+            f"job progress {row['id']} belongs to content type {row.get('content_type_id')} "
+            f"(model {model!r}), which is not a migrated job type"
+        )
+    return {"PK": k.join_key(prefix, int(row["object_id"])), "SK": k.job_progress_sk(row["created_at"], row["id"])}
+
+
+def _task_result_keys(row: Row) -> dict:
+    return {"PK": k.task_result_pk(str(row["task_id"])), "SK": k.META}
+
+
+def _attrs(*triples: tuple[str, str, object]) -> tuple[Attribute, ...]:
+    return tuple(Attribute(short, column, codec) for short, column, codec in triples)
+
+
+USAGE_TTL = TtlRule(days=90)
+JOB_PROGRESS_TTL = TtlRule(days=30)
+TASK_RESULT_TTL = TtlRule(days=30)
+
+ITEM_SPECS: dict[str, ItemSpec] = {
+    spec.tp: spec
+    for spec in (
+        ItemSpec(
+            tp="plan", source="subscription_plans", key_builder=_plan_keys, updated="updated_at",
+            attributes=_attrs(
+                ("nm", "name", TEXT), ("dsc", "description", TEXT),
+                ("mh", "max_hints_per_day", INTEGER), ("me", "max_executions_per_day", INTEGER),
+                ("mp", "max_problems", INTEGER), ("cva", "can_view_all_problems", BOOLEAN),
+                ("crp", "can_register_problems", BOOLEAN), ("act", "is_active", BOOLEAN),
+            ),
+        ),
+        ItemSpec(
+            tp="usr", source="users", key_builder=_user_keys, updated="updated_at",
+            required_columns=("email",),
+            attributes=_attrs(
+                ("em", "email", TEXT), ("nm", "name", TEXT), ("pic", "picture", TEXT),
+                ("gid", "google_id", TEXT), ("plan", "subscription_plan_id", INTEGER),
+                ("pdd", "subscription_plan_id_dynamodb", INTEGER), ("act", "is_active", BOOLEAN),
+                ("stf", "is_staff", BOOLEAN), ("su", "is_superuser", BOOLEAN),
+                ("pwd", "password", TEXT), ("lli", "last_login", DATETIME),
+            ),
+        ),
+        ItemSpec(
+            tp="usr_gid", source="users", key_builder=_user_google_id_keys, updated="updated_at",
+            key_columns=("google_id",), only_when_present="google_id", attributes=(),
+        ),
+        ItemSpec(
+            tp="prob", source="problems", key_builder=_problem_keys,
+            key_columns=("platform", "problem_id"), required_columns=("platform", "problem_id"),
+            attributes=_attrs(
+                ("tit", "title", TEXT), ("url", "problem_url", TEXT), ("tag", "tags", JSON),
+                ("sol", "solution_code", TEXT), ("lng", "language", TEXT), ("con", "constraints", TEXT),
+                ("cmp", "is_completed", BOOLEAN), ("del", "is_deleted", BOOLEAN),
+                ("ddt", "deleted_at", DATETIME), ("drs", "deleted_reason", TEXT),
+                ("met", "metadata", JSON), ("nrv", "needs_review", BOOLEAN),
+                ("rvn", "review_notes", TEXT), ("vrf", "verified_by_admin", BOOLEAN),
+                ("rvt", "reviewed_at", DATETIME),
+            ),
+        ),
+        ItemSpec(
+            tp="tc", source="test_cases", key_builder=_testcase_keys, key_columns=("problem_id",),
+            attributes=_attrs(("inp", "input", TEXT), ("out", "output", TEXT)),
+        ),
+        ItemSpec(
+            tp="hist", source="search_history", key_builder=_history_keys,
+            required_columns=("is_code_public",),
+            attributes=_attrs(
+                ("uid", "user_id", INTEGER), ("uidt", "user_identifier", TEXT),
+                ("pid", "problem_id", INTEGER), ("plt", "platform", TEXT),
+                ("pno", "problem_number", TEXT), ("ptt", "problem_title", TEXT),
+                ("lng", "language", TEXT), ("cod", "code", TEXT), ("res", "result_summary", JSON),
+                ("psc", "passed_count", INTEGER), ("fsc", "failed_count", INTEGER),
+                ("toc", "total_count", INTEGER), ("pub", "is_code_public", BOOLEAN),
+                ("trs", "test_results", JSON), ("hnt", "hints", JSON), ("met", "metadata", JSON),
+            ),
+        ),
+        ItemSpec(
+            tp="ulog", source="usage_logs", key_builder=_usage_keys, ttl=USAGE_TTL,
+            key_columns=("user_id",), required_columns=("user_id", "action"),
+            attributes=_attrs(("act", "action", TEXT), ("pid", "problem_id", INTEGER), ("met", "metadata", JSON)),
+        ),
+        ItemSpec(
+            tp="sgj", source="script_generation_jobs", key_builder=_script_job_keys, updated="updated_at",
+            attributes=_attrs(
+                ("plt", "platform", TEXT), ("pno", "problem_id", TEXT), ("tit", "title", TEXT),
+                ("url", "problem_url", TEXT), ("tag", "tags", JSON), ("sol", "solution_code", TEXT),
+                ("lng", "language", TEXT), ("con", "constraints", TEXT), ("gen", "generator_code", TEXT),
+                ("sts", "status", TEXT), ("tid", "celery_task_id", TEXT), ("err", "error_message", TEXT),
+            ),
+        ),
+        ItemSpec(
+            tp="pej", source="problem_extraction_jobs", key_builder=_extraction_job_keys, updated="updated_at",
+            attributes=_attrs(
+                ("plt", "platform", TEXT), ("pno", "problem_id", TEXT), ("url", "problem_url", TEXT),
+                ("pidt", "problem_identifier", TEXT), ("sts", "status", TEXT),
+                ("tid", "celery_task_id", TEXT), ("err", "error_message", TEXT),
+            ),
+        ),
+        ItemSpec(
+            tp="jph", source="job_progress_history", key_builder=_job_progress_keys, ttl=JOB_PROGRESS_TTL,
+            key_columns=("content_type_id", "object_id"), required_columns=("object_id",),
+            attributes=_attrs(("stp", "step", TEXT), ("msg", "message", TEXT), ("sts", "status", TEXT)),
+        ),
+        ItemSpec(
+            tp="tres", source="task_results", key_builder=_task_result_keys, id_column="task_id",
+            updated="updated_at", ttl=TASK_RESULT_TTL,
+            attributes=_attrs(("sts", "status", TEXT), ("res", "result", JSON), ("trc", "traceback", TEXT)),
+        ),
+    )
+}
+
+SOURCE_SPECS: dict[str, SourceSpec] = {
+    spec.table: spec
+    for spec in (
+        SourceSpec(
+            table="subscription_plans", key="id", key_is_integer=True, items=("plan",),
+            columns=("id", "name", "description", "max_hints_per_day", "max_executions_per_day",
+                     "max_problems", "can_view_all_problems", "can_register_problems", "is_active",
+                     "created_at", "updated_at"),
+        ),
+        SourceSpec(
+            table="users", key="id", key_is_integer=True, items=("usr", "usr_gid"),
+            columns=("id", "password", "last_login", "is_superuser", "email", "name", "picture",
+                     "google_id", "is_active", "is_staff", "created_at", "updated_at",
+                     "subscription_plan_id", "subscription_plan_id_dynamodb"),
+        ),
+        SourceSpec(
+            table="problems", key="id", key_is_integer=True, items=("prob",),
+            columns=("id", "platform", "problem_id", "title", "problem_url", "tags", "solution_code",
+                     "language", "constraints", "is_completed", "is_deleted", "deleted_at",
+                     "deleted_reason", "metadata", "needs_review", "review_notes",
+                     "verified_by_admin", "reviewed_at", "created_at"),
+        ),
+        SourceSpec(
+            table="test_cases", key="id", key_is_integer=True, items=("tc",),
+            columns=("id", "problem_id", "input", "output", "created_at"),
+            joins=(Join("problems", "p", "problem_id", "id",
+                        MappingProxyType({"problem_platform": "platform", "problem_number": "problem_id"})),),
+        ),
+        SourceSpec(
+            table="search_history", key="id", key_is_integer=True, items=("hist",),
+            columns=("id", "user_id", "user_identifier", "problem_id", "platform", "problem_number",
+                     "problem_title", "language", "code", "result_summary", "passed_count",
+                     "failed_count", "total_count", "is_code_public", "test_results", "hints",
+                     "metadata", "created_at"),
+        ),
+        SourceSpec(
+            table="usage_logs", key="id", key_is_integer=True, items=("ulog",),
+            columns=("id", "user_id", "action", "problem_id", "metadata", "created_at"),
+        ),
+        SourceSpec(
+            table="script_generation_jobs", key="id", key_is_integer=True, items=("sgj",),
+            columns=("id", "platform", "problem_id", "title", "problem_url", "tags", "solution_code",
+                     "language", "constraints", "generator_code", "status", "celery_task_id",
+                     "error_message", "created_at", "updated_at"),
+        ),
+        SourceSpec(
+            table="problem_extraction_jobs", key="id", key_is_integer=True, items=("pej",),
+            columns=("id", "platform", "problem_id", "problem_url", "problem_identifier", "status",
+                     "celery_task_id", "error_message", "created_at", "updated_at"),
+        ),
+        SourceSpec(
+            table="job_progress_history", key="id", key_is_integer=True, items=("jph",),
+            columns=("id", "content_type_id", "object_id", "step", "message", "status", "created_at"),
+            joins=(Join("django_content_type", "ct", "content_type_id", "id",
+                        MappingProxyType({"content_type_model": "model"})),),
+        ),
+        SourceSpec(
+            table="task_results", key="task_id", key_is_integer=False, items=("tres",),
+            columns=("task_id", "status", "result", "traceback", "created_at", "updated_at"),
+        ),
+    )
+}
+
+# The `--entity` names of the CLI and the original migration guide -> source tables.
+ENTITY_GROUPS: dict[str, tuple[str, ...]] = {
+    "plans": ("subscription_plans",),
+    "users": ("users",),
+    "problems": ("problems", "test_cases"),
+    "history": ("search_history",),
+    "usage": ("usage_logs",),
+    "jobs": ("script_generation_jobs", "problem_extraction_jobs", "job_progress_history"),
+    "tasks": ("task_results",),
+}
+
+
+def sources_for(entities: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Source tables for a comma-separated entity list ('all' = every entity), in a stable order."""
+    names = entities.split(",") if isinstance(entities, str) else list(entities)
+    names = [name.strip() for name in names if name.strip()]
+    if not names:
+        raise ValueError("no entity given")
+    if "all" in names:
+        names = list(ENTITY_GROUPS)
+    unknown = [name for name in names if name not in ENTITY_GROUPS]
+    if unknown:
+        raise ValueError(f"unknown entity {', '.join(unknown)}; choose from all, {', '.join(ENTITY_GROUPS)}")
+    tables: list[str] = []
+    for name in ENTITY_GROUPS:
+        if name in names:
+            tables.extend(ENTITY_GROUPS[name])
+    return tuple(tables)
+
+
+def item_types_for(tables: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(tp for table in tables for tp in SOURCE_SPECS[table].items)
+
+
+def entity_of_item_type(tp: str) -> str:
+    source = ITEM_SPECS[tp].source
+    return next(name for name, tables in ENTITY_GROUPS.items() if source in tables)

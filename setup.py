@@ -1,0 +1,23 @@
+"""Packaging: installs the `algoitny-etl` command, and ships the code to Beam workers
+(`--setup_file ./setup.py` on Dataflow, Flink or Spark)."""
+
+import setuptools
+
+setuptools.setup(
+    name="algoitny-etl",
+    version="0.1.0",
+    description="AlgoItny MySQL -> DynamoDB single-table migration on Apache Beam",
+    packages=setuptools.find_packages(include=["schema*", "transforms*", "pipelines*", "connections*",
+                                               "sample_data*", "repositories*"]),
+    python_requires=">=3.10",
+    install_requires=[
+        "apache-beam>=2.60,<3",
+        "boto3>=1.34,<2",
+        "SQLAlchemy>=2.0,<2.2",
+        "PyMySQL>=1.1,<2",
+    ],
+    extras_require={
+        "test": ["pytest>=8,<10", "testcontainers[mysql]>=4.8,<5", "hypothesis>=6.100,<7"],
+    },
+    entry_points={"console_scripts": ["algoitny-etl=pipelines.cli:main"]},
+)

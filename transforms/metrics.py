@@ -1,0 +1,32 @@
+"""Names of the Beam Metrics counters the pipelines report and the run summary reads."""
+
+NAMESPACE = "algoitny_etl"
+
+
+def rows_read(table: str) -> str:
+    return f"rows_read.{table}"
+
+
+def items_mapped(tp: str) -> str:
+    return f"items.{tp}"
+
+
+def items_expired(tp: str) -> str:
+    return f"expired.{tp}"
+
+
+def dead_letters(table: str) -> str:
+    return f"dead_letters.{table}"
+
+
+def items_written(tp: str) -> str:
+    return f"written.{tp}"
+
+
+WRITE_BATCHES = "write.batches"
+WRITE_REQUESTS = "write.requests"
+WRITE_UNPROCESSED_RESENT = "write.unprocessed_resent"
+
+
+def dead_letters_encode(tp: str) -> str:
+    return f"dead_letters_encode.{tp}"

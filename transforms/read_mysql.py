@@ -1,0 +1,98 @@
+"""ReadMySQLTable: one source table, split into key ranges, read in parallel, streamed.
+
+Shape (as datastoreio's read): Create([table]) | Split | Reshuffle | Read. The engine is made
+in setup() on the worker, never when the pipeline is built.
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from connections import mysql
+from connections.config import MySQLConfig
+from schema.entities import SOURCE_SPECS
+from transforms import metrics
+from transforms.mysql_source import KeyRange, split_key_ranges, stream_range
+
+DEFAULT_ROWS_PER_RANGE = 20_000
+
+
+class EngineDoFn(beam.DoFn):
+    """A DoFn holding one SQLAlchemy engine per worker instance, made in setup()."""
+
+    def __init__(self, mysql_config: MySQLConfig):
+        self._mysql_config = mysql_config
+        self._engine = None
+
+    def setup(self):
+        self._engine = mysql.engine(self._mysql_config)
+
+    def teardown(self):
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+class SplitIntoKeyRanges(EngineDoFn):
+    """table name -> KeyRange elements covering its whole primary-key space."""
+
+    def __init__(self, mysql_config: MySQLConfig, rows_per_range: int):
+        super().__init__(mysql_config)
+        self._rows_per_range = rows_per_range
+
+    def process(self, table: str):
+        with self._engine.connect() as conn:
+            yield from split_key_ranges(conn, SOURCE_SPECS[table], self._rows_per_range)
+
+
+class ReadKeyRange(EngineDoFn):
+    """KeyRange -> the rows in it, as dicts of column (or join alias) -> value."""
+
+    def __init__(self, mysql_config: MySQLConfig):
+        super().__init__(mysql_config)
+        self._rows = {}
+
+    def process(self, key_range: KeyRange):
+        counter = self._rows.get(key_range.table)
+        if counter is None:
+            counter = self._rows[key_range.table] = Metrics.counter(metrics.NAMESPACE, metrics.rows_read(key_range.table))
+        count = 0
+        for row in stream_range(self._engine, SOURCE_SPECS[key_range.table], key_range):
+            count += 1
+            yield row
+        counter.inc(count)
+
+
+class SplitTable(beam.PTransform):
+    """A source table as a PCollection of KeyRanges, spread over workers."""
+
+    def __init__(self, mysql_config: MySQLConfig, table: str, rows_per_range: int = DEFAULT_ROWS_PER_RANGE):
+        super().__init__()
+        self._mysql_config = mysql_config
+        self._table = table
+        self._rows_per_range = rows_per_range
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "Table" >> beam.Create([self._table])
+            | "SplitIntoKeyRanges" >> beam.ParDo(SplitIntoKeyRanges(self._mysql_config, self._rows_per_range))
+            | "Distribute" >> beam.Reshuffle()
+        )
+
+
+class ReadMySQLTable(beam.PTransform):
+    """The rows of one source table, read range by range in parallel."""
+
+    def __init__(self, mysql_config: MySQLConfig, table: str, rows_per_range: int = DEFAULT_ROWS_PER_RANGE):
+        super().__init__()
+        self._mysql_config = mysql_config
+        self._table = table
+        self._rows_per_range = rows_per_range
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "Split" >> SplitTable(self._mysql_config, self._table, self._rows_per_range)
+            | "ReadKeyRange" >> beam.ParDo(ReadKeyRange(self._mysql_config))
+        )
