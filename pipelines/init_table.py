@@ -79,7 +79,8 @@ def ensure_ttl(client, spec: TableSpec) -> str | None:
     return None
 
 
-def init_table(config: DynamoDBConfig, recreate: bool = False, out=sys.stdout) -> int:
+def init_table(config: DynamoDBConfig, recreate: bool = False, out=None) -> int:
+    out = out or sys.stdout
     spec = TableSpec(name=config.table)
     client = dynamodb.client(config)
     existing = describe(client, spec.name)

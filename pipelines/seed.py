@@ -75,7 +75,8 @@ def insert_rows(conn: sa.Connection, table: str, rows) -> int:
 
 
 def seed(config: MySQLConfig, counts: SeedCounts, replace: bool = False, seed_value: int = 42,
-         now: _dt.datetime | None = None, out=sys.stdout, scale: int = 0) -> dict[str, int]:
+         now: _dt.datetime | None = None, out=None, scale: int = 0) -> dict[str, int]:
+    out = out or sys.stdout
     ensure_database(config)
     data = SampleData(counts, now or _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), seed_value)
     engine = mysql.engine(config)

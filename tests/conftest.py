@@ -1,0 +1,123 @@
+"""Real services for integration tests: a MySQL server and DynamoDB Local (never mocks).
+
+MySQL: TEST_MYSQL_URL (default the server on 127.0.0.1:3306, root, no password); where it
+does not answer and Docker runs, a MySQL 8 testcontainer. DynamoDB: TEST_DYNAMODB_ENDPOINT_URL
+(default http://127.0.0.1:8000, which `make local-up` starts). Tests never touch AWS.
+
+When a service is missing the integration tests skip, saying which and how to start it;
+with ALGOITNY_REQUIRE_SERVICES=1 (set by `make test` and CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+
+from connections import dynamodb
+from connections.config import DynamoDBConfig, MySQLConfig
+
+DEFAULT_TEST_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/"
+DEFAULT_TEST_DYNAMODB = "http://127.0.0.1:8000"
+
+
+def _unavailable(message: str):
+    if os.environ.get("ALGOITNY_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"required service missing: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def _server_answers(url: str) -> str | None:
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3}, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return None
+    except sa.exc.OperationalError as error:
+        return str(error.orig)
+    finally:
+        engine.dispose()
+
+
+def _docker_runs() -> bool:
+    if not shutil.which("docker"):
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def mysql_server_url():
+    """A SQLAlchemy URL of a MySQL server (no database selected)."""
+    url = os.environ.get("TEST_MYSQL_URL", DEFAULT_TEST_MYSQL_URL)
+    parsed = make_url(url)
+    server = URL.create(parsed.drivername, parsed.username, parsed.password, parsed.host, parsed.port, None,
+                        parsed.query).render_as_string(hide_password=False)
+    problem = _server_answers(server)
+    if problem is None:
+        yield server
+        return
+    if _docker_runs():
+        from testcontainers.mysql import MySqlContainer
+
+        with MySqlContainer("mysql:8.0", username="root", password="test", dbname="test") as container:
+            url = make_url(container.get_connection_url()).set(drivername="mysql+pymysql", database=None)
+            yield URL.create("mysql+pymysql", url.username, url.password, url.host, url.port).render_as_string(
+                hide_password=False)
+        return
+    _unavailable(f"no MySQL server at {make_url(server).render_as_string(hide_password=True)} ({problem}) "
+                 "and no Docker for a MySQL container; start MariaDB (`make local-up`) or set TEST_MYSQL_URL")
+
+
+@pytest.fixture(scope="session")
+def new_database(mysql_server_url):
+    """Factory: a fresh, empty database on the test server; all are dropped at the end."""
+    created = []
+    admin = sa.create_engine(mysql_server_url, poolclass=sa.pool.NullPool)
+
+    def make(prefix: str = "algoitny_it") -> MySQLConfig:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        created.append(name)
+        return MySQLConfig(make_url(mysql_server_url).set(database=name).render_as_string(hide_password=False))
+
+    yield make
+    with admin.begin() as conn:
+        for name in created:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint():
+    endpoint = os.environ.get("TEST_DYNAMODB_ENDPOINT_URL", DEFAULT_TEST_DYNAMODB)
+    config = DynamoDBConfig(table="probe", endpoint_url=endpoint)
+    try:
+        dynamodb.client(config, max_attempts=1, connect_timeout=2, read_timeout=5).list_tables(Limit=1)
+    except Exception as error:  # noqa: BLE001 - any failure means the endpoint is unusable for tests
+        _unavailable(f"DynamoDB Local does not answer at {endpoint} ({error}); run `make local-up`")
+    return endpoint
+
+
+@pytest.fixture(scope="session")
+def new_table_config(dynamodb_endpoint):
+    """Factory: a DynamoDBConfig naming a fresh table (not created); all are deleted at the end."""
+    names = []
+
+    def make(prefix: str = "it") -> DynamoDBConfig:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        names.append(name)
+        return DynamoDBConfig(table=name, endpoint_url=dynamodb_endpoint)
+
+    yield make
+    client = dynamodb.client(DynamoDBConfig(endpoint_url=dynamodb_endpoint))
+    for name in names:
+        try:
+            client.delete_table(TableName=name)
+        except client.exceptions.ResourceNotFoundException:
+            pass

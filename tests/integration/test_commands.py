@@ -1,0 +1,209 @@
+"""The commands' promises beyond a clean migration: dry run, verify catching a loss, dead
+letters, init's schema check, pre-flight errors, passwords kept out of output, seed safety."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from connections import dynamodb
+from pipelines.init_table import init_table
+from pipelines.seed import SeedRefused, seed
+from sample_data.generate import SeedCounts
+from schema.entities import SOURCE_SPECS
+from schema.table import TableSpec
+from tests.integration.helpers import connection_flags, counts_by_type, run_cli, scan_all
+from transforms.mysql_source import split_key_ranges, stream_range
+
+pytestmark = pytest.mark.integration
+
+
+def execute(config, *statements, **params):
+    """Run statements in one transaction; the rows of the last one, if it returns rows."""
+    engine = sa.create_engine(config.url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                result = conn.execute(sa.text(statement), params)
+            return result.all() if result.returns_rows else None
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def small_source(new_database):
+    config = new_database()
+    seed(config, SeedCounts.for_scale(1), out=io.StringIO())
+    return config
+
+
+def test_dry_run_writes_nothing_and_prints_counts(small_source, new_table_config):
+    target = new_table_config()
+    assert init_table(target, out=io.StringIO()) == 0
+    code, out, err = run_cli("migrate", "--dry-run", *connection_flags(small_source, target))
+    assert code == 0, err
+    assert "DRY RUN" in out
+    users = execute(small_source, "SELECT COUNT(*) FROM users")[0][0]
+    line = next(line for line in out.splitlines() if line.startswith("users/usr "))
+    assert line.split()[2:4] == [str(users), str(users)]
+    assert scan_all(target) == []
+
+
+def test_dry_run_needs_no_table(small_source, new_table_config):
+    target = new_table_config()
+    code, _, err = run_cli("migrate", "--dry-run", "--entity", "plans", *connection_flags(small_source, target))
+    assert code == 0, err
+
+
+def test_verify_catches_a_lost_item_and_an_extra_one(small_source, new_table_config):
+    target = new_table_config()
+    assert init_table(target, out=io.StringIO()) == 0
+    flags = connection_flags(small_source, target)
+    assert run_cli("migrate", "--entity", "plans,tasks", *flags)[0] == 0
+    assert run_cli("verify", "--entity", "plans,tasks", *flags)[0] == 0
+    client = dynamodb.client(target)
+    client.delete_item(TableName=target.table, Key={"PK": {"S": "PLAN#2"}, "SK": {"S": "META"}})
+    client.put_item(TableName=target.table, Item={"PK": {"S": "TRES#extra"}, "SK": {"S": "META"},
+                                                   "tp": {"S": "tres"}, "dat": {"M": {}}})
+    # Items of types the run does not verify are not counted.
+    client.put_item(TableName=target.table, Item={"PK": {"S": "USR#999"}, "SK": {"S": "META"}, "tp": {"S": "usr"}})
+    code, out, _ = run_cli("verify", "--entity", "plans,tasks", *flags)
+    assert code == 1
+    assert "plans/plan" in out and "DIFFERS by -1" in out and "DIFFERS by +1" in out
+    assert "users/" not in out
+
+
+def test_rows_that_cannot_be_migrated_are_dead_lettered_counted_and_reported(new_database, new_table_config,
+                                                                              tmp_path):
+    source = new_database()
+    seed(source, SeedCounts.for_scale(1), out=io.StringIO())
+    execute(source,
+            "SET FOREIGN_KEY_CHECKS = 0",
+            "INSERT INTO test_cases (id, problem_id, input, output, created_at) "
+            "VALUES (900001, 424242, 'in', 'out', UTC_TIMESTAMP(6))",
+            "INSERT INTO job_progress_history (id, content_type_id, object_id, step, message, status, created_at) "
+            "VALUES (900002, 1, 5, 'x', 'y', 'started', UTC_TIMESTAMP(6))",
+            "SET FOREIGN_KEY_CHECKS = 1")
+    target = new_table_config()
+    assert init_table(target, out=io.StringIO()) == 0
+    dead_letter_path = tmp_path / "dead.jsonl"
+    code, out, err = run_cli("migrate", "--entity", "problems,jobs", "--dead-letter", str(dead_letter_path),
+                             *connection_flags(source, target))
+    assert code == 1
+    assert str(dead_letter_path) in err and "2 rows/items could not be migrated" in err
+    records = sorted((json.loads(line) for line in dead_letter_path.read_text().splitlines()),
+                     key=lambda r: r["key"])
+    assert [(r["table"], r["key"]) for r in records] == [("test_cases", 900001), ("job_progress_history", 900002)]
+    assert "problem 424242, which does not exist" in records[0]["reason"]
+    assert "model 'logentry'" in records[1]["reason"]
+    assert records[0]["row"]["input"] == "in"
+    # Everything else was written; verify sees the two missing items.
+    assert run_cli("verify", "--entity", "problems,jobs", *connection_flags(source, target))[0] == 1
+    test_cases = execute(source, "SELECT COUNT(*) FROM test_cases")[0][0]
+    assert counts_by_type(scan_all(target))["tc"] == test_cases - 1
+
+
+def test_init_is_idempotent_and_names_schema_differences(new_table_config):
+    target = new_table_config()
+    assert run_cli("init", "--endpoint-url", target.endpoint_url, "--table", target.table)[0] == 0
+    code, out, _ = run_cli("init", "--endpoint-url", target.endpoint_url, "--table", target.table)
+    assert code == 0 and "already exists with the expected schema" in out
+    ttl = dynamodb.client(target).describe_time_to_live(TableName=target.table)["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
+
+    other = new_table_config()
+    request = TableSpec(name=other.table).create_table_request(with_stream=False)
+    request["GlobalSecondaryIndexes"][1]["Projection"] = {"ProjectionType": "ALL"}
+    dynamodb.client(other).create_table(**request)
+    code, _, err = run_cli("init", "--endpoint-url", other.endpoint_url, "--table", other.table)
+    assert code == 1 and "GSI2 projection is ALL, expected KEYS_ONLY" in err
+
+    code, _, err = run_cli("init", "--recreate", "--endpoint-url", other.endpoint_url, "--table", other.table)
+    assert code == 2 and "--yes" in err
+    assert run_cli("init", "--recreate", "--yes", "--endpoint-url", other.endpoint_url, "--table", other.table)[0] == 0
+    assert run_cli("init", "--endpoint-url", other.endpoint_url, "--table", other.table)[0] == 0
+
+
+def test_migrate_stops_before_starting_when_the_table_is_missing(small_source, new_table_config):
+    target = new_table_config()
+    code, _, err = run_cli("migrate", *connection_flags(small_source, target))
+    assert code == 2 and "does not exist; run `algoitny-etl init` first" in err
+
+
+def test_migrate_stops_before_starting_when_a_source_table_is_missing(new_database, new_table_config):
+    code, _, err = run_cli("migrate", "--dry-run", *connection_flags(new_database(), new_table_config()))
+    assert code == 2 and "has no table" in err and "algoitny-etl seed" in err
+
+
+def test_passwords_never_appear_in_output(small_source, new_table_config):
+    user, password = f"etl_{uuid.uuid4().hex[:6]}", f"Pw-{uuid.uuid4().hex}"
+    database = sa.engine.make_url(small_source.url).database
+    execute(small_source, f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'",
+            f"GRANT SELECT ON `{database}`.* TO '{user}'@'%'")
+    try:
+        url = sa.engine.make_url(small_source.url).set(username=user, password=password)
+        good = url.render_as_string(hide_password=False)
+        bad = url.set(password=password + "-wrong").render_as_string(hide_password=False)
+        target = new_table_config()
+        env = {**os.environ, "MYSQL_URL": good}
+        for args, expected_code in ((["migrate", "--dry-run", "--entity", "plans", "--verbose"], 0),
+                                    (["migrate", "--dry-run", "--mysql-url", bad], 2),
+                                    (["verify", "--mysql-url", bad], 2)):
+            done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "algoitny-etl"), *args,
+                                   "--endpoint-url", target.endpoint_url, "--table", target.table],
+                                  env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == expected_code, done.stderr
+            assert password not in done.stdout + done.stderr
+            assert "***" in done.stdout + done.stderr
+    finally:
+        execute(small_source, f"DROP USER '{user}'@'%'")
+
+
+@pytest.mark.parametrize("table, rows_per_range", [("usage_logs", 37), ("task_results", 3), ("users", 1000)])
+def test_key_ranges_cover_every_row_exactly_once(small_source, table, rows_per_range):
+    source = SOURCE_SPECS[table]
+    engine = sa.create_engine(small_source.url)
+    try:
+        with engine.connect() as conn:
+            ranges = split_key_ranges(conn, source, rows_per_range)
+        read = [row[source.key] for key_range in ranges for row in stream_range(engine, source, key_range)]
+        expected = [r[0] for r in execute(small_source, f"SELECT `{source.key}` FROM `{table}`")]
+    finally:
+        engine.dispose()
+    assert sorted(read) == sorted(expected)
+    assert len(read) == len(set(read))
+    assert len(ranges) >= len(expected) // rows_per_range
+
+
+def test_seed_refuses_tables_it_did_not_create(new_database):
+    config = new_database()
+    execute(config, "CREATE TABLE users (id BIGINT PRIMARY KEY)", "INSERT INTO users VALUES (1)")
+    with pytest.raises(SeedRefused, match="that seed did not create"):
+        seed(config, SeedCounts.for_scale(1), replace=True, out=io.StringIO())
+    assert execute(config, "SELECT COUNT(*) FROM users")[0][0] == 1
+
+
+def test_seed_replaces_only_with_replace(new_database):
+    config = new_database()
+    seed(config, SeedCounts.for_scale(1), out=io.StringIO())
+    with pytest.raises(SeedRefused, match="--replace"):
+        seed(config, SeedCounts.for_scale(1), out=io.StringIO())
+    seed(config, SeedCounts.for_scale(1), replace=True, out=io.StringIO())
+    assert execute(config, "SELECT COUNT(*) FROM usage_logs")[0][0] == 400
+
+
+def test_live_schema_matches_the_specs(small_source):
+    engine = sa.create_engine(small_source.url)
+    try:
+        inspector = sa.inspect(engine)
+        for table, source in SOURCE_SPECS.items():
+            assert [c["name"] for c in inspector.get_columns(table)] == list(source.columns)
+    finally:
+        engine.dispose()
