@@ -15,11 +15,11 @@ from apache_beam.io.filesystems import FileSystems
 from connections.config import ConfigError, DynamoDBConfig, MySQLConfig
 from pipelines import common
 from pipelines.init_table import TableCheckError, check_table_ready
-from schema.entities import ENTITY_GROUPS, ITEM_SPECS, SOURCE_SPECS, entity_of_item_type, sources_for
+from schema.entities import ENTITY_GROUPS, SOURCE_SPECS, entity_of_item_type, sources_for
 from transforms import metrics
-from transforms.dead_letters import WriteDeadLetters
 from transforms.dynamodb_batch import MAX_BATCH_ITEMS
 from transforms.encode_items import EncodeItems
+from transforms.json_lines import WriteJsonLines
 from transforms.read_mysql import DEFAULT_ROWS_PER_RANGE, ReadMySQLTable
 from transforms.to_items import ToItems
 from transforms.write_dynamodb import WriteToDynamoDB
@@ -54,7 +54,7 @@ def build_pipeline(p: beam.Pipeline, settings: MigrateSettings) -> None:
     dead_letters.append(encoded.dead_letter)
     if not settings.dry_run:
         _ = encoded.encoded | "Write" >> WriteToDynamoDB(settings.dynamo, settings.batch_size)
-    _ = dead_letters | "AllDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteDeadLetters(
+    _ = dead_letters | "AllDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteJsonLines(
         settings.dead_letter_path)
 
 
@@ -168,5 +168,3 @@ def _remove_empty(path: str) -> None:
     except OSError:
         pass
 
-
-__all__ = ["MigrateSettings", "build_pipeline", "add_arguments", "run", "ITEM_SPECS"]

@@ -20,7 +20,7 @@ from pipelines.init_table import TableCheckError, check_table_ready
 from schema.entities import ENTITY_GROUPS, entity_of_item_type, item_types_for, sources_for
 from transforms.dynamodb_scan import CountTableItems
 from transforms.read_mysql import DEFAULT_ROWS_PER_RANGE
-from transforms.results_file import WriteResultsFile, read_results_file
+from transforms.json_lines import WriteJsonLines, read_json_lines
 from transforms.source_counts import CountSourceItems
 
 DEFAULT_SEGMENTS = 8
@@ -58,7 +58,7 @@ def build_pipeline(p: beam.Pipeline, settings: VerifySettings) -> None:
         {"source": source, "target": target}
         | "JoinSides" >> beam.CoGroupByKey()
         | "SumSides" >> beam.Map(_sum_sides)
-        | "WriteCounts" >> WriteResultsFile(settings.results_path)
+        | "WriteCounts" >> WriteJsonLines(settings.results_path)
     )
 
 
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, settings)
     pipeline.run().wait_until_finish()
-    counts = {record["tp"]: record for record in read_results_file(settings.results_path)}
+    counts = {record["tp"]: record for record in read_json_lines(settings.results_path)}
     return report(settings, counts)
 
 
