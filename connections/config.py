@@ -7,6 +7,7 @@ PipelineOptions object), and they pickle to Beam workers without a live client i
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlparse
@@ -17,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/algoitny"
 DEFAULT_TABLE = "algoitny_main"
 LOCAL_REGION = "us-east-1"
+TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 
 
 class ConfigError(ValueError):
@@ -91,7 +93,10 @@ class DynamoDBConfig:
                     "no AWS region: set AWS_DEFAULT_REGION (or DYNAMODB_ENDPOINT_URL for DynamoDB Local/LocalStack)"
                 )
             chosen_region = LOCAL_REGION
-        return cls(table=table or env.get("DYNAMODB_TABLE") or DEFAULT_TABLE, endpoint_url=endpoint, region=chosen_region)
+        name = table or env.get("DYNAMODB_TABLE") or DEFAULT_TABLE
+        if not TABLE_NAME.fullmatch(name):
+            raise ConfigError(f"table name {name!r} is not valid: 3-255 characters of a-z, A-Z, 0-9, '_', '-', '.'")
+        return cls(table=name, endpoint_url=endpoint, region=chosen_region)
 
     @property
     def is_local(self) -> bool:

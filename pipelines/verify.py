@@ -18,12 +18,13 @@ from connections.config import ConfigError, DynamoDBConfig, MySQLConfig
 from pipelines import common
 from pipelines.init_table import TableCheckError, check_table_ready
 from schema.entities import ENTITY_GROUPS, entity_of_item_type, item_types_for, sources_for
+from pipelines.deep_verify import run_deep
 from transforms.dynamodb_scan import CountTableItems
 from transforms.read_mysql import DEFAULT_ROWS_PER_RANGE
 from transforms.json_lines import WriteJsonLines, read_json_lines
 from transforms.source_counts import CountSourceItems
 
-DEFAULT_SEGMENTS = 8
+MIN_SEGMENTS = 8
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,17 @@ class VerifySettings:
     rows_per_range: int
     results_path: str
     now: int
+    deep: bool = False
+    sample_rate: float = 1.0
+    report_path: str | None = None
 
     def __post_init__(self):
         if self.segments < 1:
             raise ConfigError("--segments must be at least 1")
+        if not 0 < self.sample_rate <= 1:
+            raise ConfigError("--sample-rate must be greater than 0 and at most 1")
+        if self.sample_rate < 1 and not self.deep:
+            raise ConfigError("--sample-rate applies to --deep")
 
 
 def _sum_sides(element) -> dict:
@@ -67,8 +75,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     common.add_dynamodb_flags(parser)
     parser.add_argument("--entity", default="all",
                         help=f"comma-separated: all, {', '.join(ENTITY_GROUPS)} (default all)")
-    parser.add_argument("--segments", type=int, default=DEFAULT_SEGMENTS, help="parallel Scan segments")
+    parser.add_argument("--deep", action="store_true",
+                        help="compare every item's content, not only counts (ok/missing/unexpected/mismatched)")
+    parser.add_argument("--sample-rate", type=float, default=1.0,
+                        help="with --deep: verify this deterministic fraction of source rows (0 < R <= 1)")
+    parser.add_argument("--report", dest="report_path", help="with --deep: write everything found as JSON here")
+    parser.add_argument("--segments", type=int,
+                        help="parallel Scan segments (default: 4 per worker, at least 8)")
     parser.add_argument("--rows-per-range", type=int, default=DEFAULT_ROWS_PER_RANGE)
+
+
+def default_segments(options) -> int:
+    """4 Scan segments per worker the runner will use, at least 8."""
+    values = options.get_all_options()
+    workers = values.get("direct_num_workers") or values.get("max_num_workers") or values.get("num_workers") or 2
+    return max(MIN_SEGMENTS, 4 * int(workers))
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
@@ -77,16 +98,22 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
         tables = sources_for(args.entity)
         settings = VerifySettings(
             mysql=common.mysql_config(args), dynamo=common.dynamodb_config(args), tables=tables,
-            segments=args.segments, rows_per_range=args.rows_per_range,
+            segments=args.segments or default_segments(options), rows_per_range=args.rows_per_range,
             results_path=common.temp_path(options, "verify-counts.jsonl"), now=int(time.time()),
+            deep=args.deep, sample_rate=args.sample_rate, report_path=args.report_path,
         )
+        if settings.report_path and not settings.deep:
+            raise ConfigError("--report applies to --deep")
         common.check_source_tables(settings.mysql, settings.tables)
         check_table_ready(settings.dynamo)
     except (ValueError, ConfigError, common.PreflightError, TableCheckError) as error:
         print(f"verify: {error}", file=sys.stderr)
         return common.EXIT_CANNOT_RUN
 
-    print(f"verify counts: {settings.mysql.masked()} against {settings.dynamo.describe()}")
+    mode = "deep" if settings.deep else "counts"
+    print(f"verify {mode}: {settings.mysql.masked()} against {settings.dynamo.describe()}")
+    if settings.deep:
+        return run_deep(settings, options)
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, settings)
     pipeline.run().wait_until_finish()

@@ -42,6 +42,20 @@ class ItemSpec:
     updated: str | None = None
     ttl: TtlRule | None = None
     only_when_present: str | None = None
+    # The source row an item comes from, read back from the item's keys (deep verify looks
+    # the row up by it): identity_columns of the source table, and the key parser.
+    identity_columns: tuple[str, ...] = ("id",)
+    identity_from_key: Callable[[str, str], tuple] | None = None
+
+    def identity_of_row(self, row: Row) -> tuple:
+        return tuple(row[column] for column in self.identity_columns)
+
+    def identity_of_item(self, pk: str, sk: str) -> tuple | None:
+        """The identity a key names, or None when the key is not of this item type's shape."""
+        try:
+            return self.identity_from_key(pk, sk)
+        except (ValueError, IndexError):
+            return None
 
     def produces_item_for(self, row: Row) -> bool:
         return self.only_when_present is None or row.get(self.only_when_present) is not None
@@ -192,6 +206,33 @@ def _task_result_keys(row: Row) -> dict:
     return {"PK": k.task_result_pk(str(row["task_id"])), "SK": k.META}
 
 
+# --- source identity from keys (the inverse of the key builders, for deep verify) ---
+
+def _int_after_prefix(key: str) -> tuple:
+    return (int(k.split_key(key, 2)[1]),)
+
+
+def _pk_id(pk: str, sk: str) -> tuple:
+    return _int_after_prefix(pk)
+
+
+def _sk_tail_id(pk: str, sk: str) -> tuple:
+    return (int(sk.rsplit(k.SEPARATOR, 1)[1]),)
+
+
+def _problem_identity(pk: str, sk: str) -> tuple:
+    _, platform, number = k.split_key(pk, 3)
+    return (platform, number)
+
+
+def _testcase_identity(pk: str, sk: str) -> tuple:
+    return _int_after_prefix(sk)
+
+
+def _task_identity(pk: str, sk: str) -> tuple:
+    return (k.split_key(pk, 2)[1],)
+
+
 def _attrs(*triples: tuple[str, str, object]) -> tuple[Attribute, ...]:
     return tuple(Attribute(short, column, codec) for short, column, codec in triples)
 
@@ -204,7 +245,7 @@ ITEM_SPECS: dict[str, ItemSpec] = {
     spec.tp: spec
     for spec in (
         ItemSpec(
-            tp="plan", source="subscription_plans", key_builder=_plan_keys, updated="updated_at",
+            tp="plan", source="subscription_plans", key_builder=_plan_keys, identity_from_key=_pk_id, updated="updated_at",
             attributes=_attrs(
                 ("nm", "name", TEXT), ("dsc", "description", TEXT),
                 ("mh", "max_hints_per_day", INTEGER), ("me", "max_executions_per_day", INTEGER),
@@ -213,7 +254,7 @@ ITEM_SPECS: dict[str, ItemSpec] = {
             ),
         ),
         ItemSpec(
-            tp="usr", source="users", key_builder=_user_keys, updated="updated_at",
+            tp="usr", source="users", key_builder=_user_keys, identity_from_key=_pk_id, updated="updated_at",
             required_columns=("email",),
             attributes=_attrs(
                 ("em", "email", TEXT), ("nm", "name", TEXT), ("pic", "picture", TEXT),
@@ -224,11 +265,12 @@ ITEM_SPECS: dict[str, ItemSpec] = {
             ),
         ),
         ItemSpec(
-            tp="usr_gid", source="users", key_builder=_user_google_id_keys, updated="updated_at",
+            tp="usr_gid", source="users", key_builder=_user_google_id_keys, identity_from_key=_pk_id, updated="updated_at",
             key_columns=("google_id",), only_when_present="google_id", attributes=(),
         ),
         ItemSpec(
             tp="prob", source="problems", key_builder=_problem_keys,
+            identity_columns=("platform", "problem_id"), identity_from_key=_problem_identity,
             key_columns=("platform", "problem_id"), required_columns=("platform", "problem_id"),
             attributes=_attrs(
                 ("tit", "title", TEXT), ("url", "problem_url", TEXT), ("tag", "tags", JSON),
@@ -241,11 +283,11 @@ ITEM_SPECS: dict[str, ItemSpec] = {
             ),
         ),
         ItemSpec(
-            tp="tc", source="test_cases", key_builder=_testcase_keys, key_columns=("problem_id",),
+            tp="tc", source="test_cases", key_builder=_testcase_keys, identity_from_key=_testcase_identity, key_columns=("problem_id",),
             attributes=_attrs(("inp", "input", TEXT), ("out", "output", TEXT)),
         ),
         ItemSpec(
-            tp="hist", source="search_history", key_builder=_history_keys,
+            tp="hist", source="search_history", key_builder=_history_keys, identity_from_key=_pk_id,
             required_columns=("is_code_public",),
             attributes=_attrs(
                 ("uid", "user_id", INTEGER), ("uidt", "user_identifier", TEXT),
@@ -258,12 +300,13 @@ ITEM_SPECS: dict[str, ItemSpec] = {
             ),
         ),
         ItemSpec(
-            tp="ulog", source="usage_logs", key_builder=_usage_keys, ttl=USAGE_TTL,
+            tp="ulog", source="usage_logs", key_builder=_usage_keys, identity_from_key=_sk_tail_id, ttl=USAGE_TTL,
             key_columns=("user_id",), required_columns=("user_id", "action"),
             attributes=_attrs(("act", "action", TEXT), ("pid", "problem_id", INTEGER), ("met", "metadata", JSON)),
         ),
         ItemSpec(
-            tp="sgj", source="script_generation_jobs", key_builder=_script_job_keys, updated="updated_at",
+            tp="sgj", source="script_generation_jobs", key_builder=_script_job_keys,
+            identity_from_key=_pk_id, updated="updated_at",
             attributes=_attrs(
                 ("plt", "platform", TEXT), ("pno", "problem_id", TEXT), ("tit", "title", TEXT),
                 ("url", "problem_url", TEXT), ("tag", "tags", JSON), ("sol", "solution_code", TEXT),
@@ -272,7 +315,8 @@ ITEM_SPECS: dict[str, ItemSpec] = {
             ),
         ),
         ItemSpec(
-            tp="pej", source="problem_extraction_jobs", key_builder=_extraction_job_keys, updated="updated_at",
+            tp="pej", source="problem_extraction_jobs", key_builder=_extraction_job_keys,
+            identity_from_key=_pk_id, updated="updated_at",
             attributes=_attrs(
                 ("plt", "platform", TEXT), ("pno", "problem_id", TEXT), ("url", "problem_url", TEXT),
                 ("pidt", "problem_identifier", TEXT), ("sts", "status", TEXT),
@@ -280,12 +324,14 @@ ITEM_SPECS: dict[str, ItemSpec] = {
             ),
         ),
         ItemSpec(
-            tp="jph", source="job_progress_history", key_builder=_job_progress_keys, ttl=JOB_PROGRESS_TTL,
+            tp="jph", source="job_progress_history", key_builder=_job_progress_keys,
+            identity_from_key=_sk_tail_id, ttl=JOB_PROGRESS_TTL,
             key_columns=("content_type_id", "object_id"), required_columns=("object_id",),
             attributes=_attrs(("stp", "step", TEXT), ("msg", "message", TEXT), ("sts", "status", TEXT)),
         ),
         ItemSpec(
             tp="tres", source="task_results", key_builder=_task_result_keys, id_column="task_id",
+            identity_columns=("task_id",), identity_from_key=_task_identity,
             updated="updated_at", ttl=TASK_RESULT_TTL,
             attributes=_attrs(("sts", "status", TEXT), ("res", "result", JSON), ("trc", "traceback", TEXT)),
         ),
@@ -387,6 +433,16 @@ def sources_for(entities: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def item_types_for(tables: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(tp for table in tables for tp in SOURCE_SPECS[table].items)
+
+
+def identity_text(values: tuple) -> str:
+    """A row identity as text, the same text `identity_sql` builds in MySQL."""
+    return k.SEPARATOR.join(str(v) for v in values)
+
+
+def identity_sql(spec: ItemSpec, alias: str = "t") -> str:
+    parts = [f"{alias}.`{column}`" for column in spec.identity_columns]
+    return "CONCAT(" + ", '#', ".join(parts) + ")"
 
 
 def entity_of_item_type(tp: str) -> str:

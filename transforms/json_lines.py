@@ -7,7 +7,9 @@ verdict such as "counts are equal" is computed from data the pipeline wrote, not
 
 from __future__ import annotations
 
+import io
 import json
+from typing import Iterator
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -32,6 +34,13 @@ class WriteJsonLines(beam.PTransform):
         )
 
 
-def read_json_lines(path: str) -> list[dict]:
+def iter_json_lines(path: str) -> Iterator[dict]:
+    """Records one at a time: a large file is never read into memory whole."""
     with FileSystems.open(path) as handle:
-        return [json.loads(line) for line in handle.read().decode("utf-8").splitlines() if line.strip()]
+        for line in io.TextIOWrapper(handle, encoding="utf-8"):
+            if line.strip():
+                yield json.loads(line)
+
+
+def read_json_lines(path: str) -> list[dict]:
+    return list(iter_json_lines(path))

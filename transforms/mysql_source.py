@@ -75,7 +75,8 @@ def split_key_ranges(conn: sa.Connection, source: SourceSpec, rows_per_range: in
     return ranges_from_boundaries(source.table, boundaries)
 
 
-def range_select(source: SourceSpec, key_range: KeyRange) -> tuple[str, dict]:
+def select_sql(source: SourceSpec, where: str) -> str:
+    """SELECT of a source table's columns (and its LEFT JOINs) under a WHERE clause on alias t."""
     base = "t"
     select = [f"{base}.{_q(c)}" for c in source.columns]
     joins = []
@@ -85,9 +86,33 @@ def range_select(source: SourceSpec, key_range: KeyRange) -> tuple[str, dict]:
             f"LEFT JOIN {_q(join.table)} {join.alias} "
             f"ON {join.alias}.{_q(join.remote_column)} = {base}.{_q(join.local_column)}"
         )
-    where, params = key_range.where(f"{base}.{_q(source.key)}")
-    sql = f"SELECT {', '.join(select)} FROM {_q(source.table)} {base} {' '.join(joins)} WHERE {where}"
-    return sql, params
+    return f"SELECT {', '.join(select)} FROM {_q(source.table)} {base} {' '.join(joins)} WHERE {where}"
+
+
+def range_select(source: SourceSpec, key_range: KeyRange) -> tuple[str, dict]:
+    where, params = key_range.where(f"t.{_q(source.key)}")
+    return select_sql(source, where), params
+
+
+def select_by_identity(engine: sa.Engine, source: SourceSpec, columns: tuple[str, ...],
+                       identities: list[tuple]) -> list[dict]:
+    """The rows whose `columns` equal one of `identities` (one query, with the same joins)."""
+    if not identities:
+        return []
+    params: dict = {}
+    tuples = []
+    for row_index, identity in enumerate(identities):
+        names = []
+        for column_index, value in enumerate(identity):
+            name = f"i{row_index}_{column_index}"
+            params[name] = value
+            names.append(f":{name}")
+        tuples.append(names[0] if len(names) == 1 else f"({', '.join(names)})")
+    target = f"t.{_q(columns[0])}" if len(columns) == 1 else f"({', '.join(f't.{_q(c)}' for c in columns)})"
+    sql = select_sql(source, f"{target} IN ({', '.join(tuples)})")
+    names = source.selected_names()
+    with engine.connect() as conn:
+        return [dict(zip(names, values)) for values in conn.execute(sa.text(sql), params)]
 
 
 def stream_range(engine: sa.Engine, source: SourceSpec, key_range: KeyRange,

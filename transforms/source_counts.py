@@ -12,17 +12,23 @@ from __future__ import annotations
 import apache_beam as beam
 
 from connections.config import MySQLConfig
-from schema.entities import ITEM_SPECS, SOURCE_SPECS
+from schema import sampling
+from schema.entities import ITEM_SPECS, SOURCE_SPECS, identity_sql
 from transforms.mysql_source import KeyRange, count_range
 from transforms.read_mysql import DEFAULT_ROWS_PER_RANGE, SplitTable, EngineDoFn
 
 
-def count_conditions(table: str, now: int) -> tuple[dict[str, str | None], dict[str, object]]:
+def count_conditions(table: str, now: int, sample_rate: float = 1.0
+                     ) -> tuple[dict[str, str | None], dict[str, object]]:
     conditions: dict[str, str | None] = {}
     params: dict[str, object] = {}
     for tp in SOURCE_SPECS[table].items:
         spec = ITEM_SPECS[tp]
         parts = []
+        if sample_rate < 1:
+            sample, sample_params = sampling.sql_condition(table, identity_sql(spec), sample_rate)
+            parts.append(sample)
+            params.update(sample_params)
         if spec.only_when_present:
             parts.append(f"t.`{spec.only_when_present}` IS NOT NULL")
         if spec.ttl is not None:
@@ -33,12 +39,13 @@ def count_conditions(table: str, now: int) -> tuple[dict[str, str | None], dict[
 
 
 class CountKeyRange(EngineDoFn):
-    def __init__(self, mysql_config: MySQLConfig, now: int):
+    def __init__(self, mysql_config: MySQLConfig, now: int, sample_rate: float = 1.0):
         super().__init__(mysql_config)
         self._now = now
+        self._sample_rate = sample_rate
 
     def process(self, key_range: KeyRange):
-        conditions, params = count_conditions(key_range.table, self._now)
+        conditions, params = count_conditions(key_range.table, self._now, self._sample_rate)
         counts = count_range(self._engine, SOURCE_SPECS[key_range.table], key_range, conditions, params)
         yield from counts.items()
 
@@ -47,16 +54,17 @@ class CountSourceItems(beam.PTransform):
     """(item type, count) pairs for one source table; sum them per item type downstream."""
 
     def __init__(self, mysql_config: MySQLConfig, table: str, now: int,
-                 rows_per_range: int = DEFAULT_ROWS_PER_RANGE):
+                 rows_per_range: int = DEFAULT_ROWS_PER_RANGE, sample_rate: float = 1.0):
         super().__init__()
         self._mysql_config = mysql_config
         self._table = table
         self._now = now
         self._rows_per_range = rows_per_range
+        self._sample_rate = sample_rate
 
     def expand(self, pbegin):
         return (
             pbegin
             | "Split" >> SplitTable(self._mysql_config, self._table, self._rows_per_range)
-            | "CountKeyRange" >> beam.ParDo(CountKeyRange(self._mysql_config, self._now))
+            | "CountKeyRange" >> beam.ParDo(CountKeyRange(self._mysql_config, self._now, self._sample_rate))
         )

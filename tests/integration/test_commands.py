@@ -131,6 +131,17 @@ def test_init_is_idempotent_and_names_schema_differences(new_table_config):
     assert run_cli("init", "--endpoint-url", other.endpoint_url, "--table", other.table)[0] == 0
 
 
+def test_streams_on_request_on_a_local_endpoint(new_table_config):
+    plain, streamed = new_table_config(), new_table_config()
+    code, out, _ = run_cli("init", "--endpoint-url", plain.endpoint_url, "--table", plain.table)
+    assert code == 0 and "no stream on this table" in out
+    assert run_cli("init", "--stream", "--endpoint-url", streamed.endpoint_url, "--table", streamed.table)[0] == 0
+    client = dynamodb.client(plain)
+    assert not client.describe_table(TableName=plain.table)["Table"].get("StreamSpecification")
+    assert client.describe_table(TableName=streamed.table)["Table"]["StreamSpecification"] == {
+        "StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+
 def test_migrate_stops_before_starting_when_the_table_is_missing(small_source, new_table_config):
     target = new_table_config()
     code, _, err = run_cli("migrate", *connection_flags(small_source, target))

@@ -33,11 +33,16 @@ def test_dynamodb_endpoint_precedence():
 def test_aws_needs_a_region():
     with pytest.raises(ConfigError, match="AWS_DEFAULT_REGION"):
         DynamoDBConfig.resolve(env={})
-    aws = DynamoDBConfig.resolve(env={"AWS_DEFAULT_REGION": "ap-northeast-2", "DYNAMODB_TABLE": "t"})
-    assert aws.endpoint_url is None and aws.region == "ap-northeast-2" and aws.table == "t"
-    assert aws.describe() == "table t at AWS ap-northeast-2"
+    aws = DynamoDBConfig.resolve(env={"AWS_DEFAULT_REGION": "ap-northeast-2", "DYNAMODB_TABLE": "tbl"})
+    assert aws.endpoint_url is None and aws.region == "ap-northeast-2" and aws.table == "tbl"
+    assert aws.describe() == "table tbl at AWS ap-northeast-2"
 
 
 def test_endpoint_must_be_http():
     with pytest.raises(ConfigError, match="not an http"):
         DynamoDBConfig.resolve("localhost:8000", env={})
+
+
+def test_table_names_are_checked_before_any_call():
+    with pytest.raises(ConfigError, match="table name 't1' is not valid"):
+        DynamoDBConfig.resolve("http://x:1", table="t1", env={})

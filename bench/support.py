@@ -1,0 +1,122 @@
+"""Shared benchmark plumbing: local services, sample data at a size, timing, peak memory.
+
+Benchmarks print ratios measured in the same run (the machines are shared and noisy) and a
+Markdown block to paste into bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from connections import dynamodb
+from connections.config import DynamoDBConfig, MySQLConfig
+from pipelines.init_table import init_table
+from pipelines.seed import seed
+from sample_data.generate import SeedCounts
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ETL = os.path.join(os.path.dirname(sys.executable), "algoitny-etl")
+MYSQL_SERVER = os.environ.get("BENCH_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/")
+ENDPOINT = os.environ.get("BENCH_DYNAMODB_ENDPOINT_URL",
+                          f"http://127.0.0.1:{os.environ.get('LOCAL_DYNAMODB_PORT', '8000')}")
+TWO_WORKERS = ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]
+
+
+def local_services_up() -> None:
+    subprocess.run([os.path.join(ROOT, "scripts", "local_services.sh"), "up"], check=True)
+
+
+def mysql(database: str) -> MySQLConfig:
+    return MySQLConfig(sa.engine.make_url(MYSQL_SERVER).set(database=database).render_as_string(hide_password=False))
+
+
+def target(table: str) -> DynamoDBConfig:
+    return DynamoDBConfig(table=table, endpoint_url=ENDPOINT)
+
+
+def seed_database(database: str, counts: SeedCounts) -> MySQLConfig:
+    config = mysql(database)
+    started = time.monotonic()
+    inserted = seed(config, counts, replace=True, out=io.StringIO())
+    print(f"  seeded {sum(inserted.values()):,} rows into {database} in {time.monotonic() - started:.0f} s")
+    return config
+
+
+def fresh_table(table: str) -> DynamoDBConfig:
+    config = target(table)
+    assert init_table(config, recreate=True, out=io.StringIO()) == 0
+    return config
+
+
+def cli(*args: str, env: dict | None = None) -> "Measured":
+    """Run algoitny-etl in a subprocess; wall time and peak RSS of its whole process tree."""
+    return measure([ETL, *args], env=env)
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_rss_mb: float
+    returncode: int
+    stdout: str
+
+
+def _tree_rss_kb(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    stack.extend(int(c) for c in children.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def measure(command: list[str], env: dict | None = None) -> Measured:
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, **(env or {})})
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = process.communicate()
+    done.set()
+    sampler.join()
+    return Measured(time.monotonic() - started, peak / 1024, process.returncode, out)
+
+
+def item_count(config: DynamoDBConfig) -> int:
+    client = dynamodb.client(config)
+    total = 0
+    for page in client.get_paginator("scan").paginate(TableName=config.table, Select="COUNT"):
+        total += page["Count"]
+    return total
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

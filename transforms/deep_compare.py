@@ -1,0 +1,195 @@
+"""Deep verify's comparisons, item by item, in memory that does not grow with the table.
+
+Nothing is grouped per item (a GroupByKey over every item holds them all in the DirectRunner's
+memory). Instead:
+
+1. `CompareScannedItems`: every scanned item of a verified type names its source row in its
+   keys; rows are looked up in MySQL a batch at a time (with the migration's joins), mapped
+   with the same ItemSpecs, and each item is classified `ok`, `mismatched` (with the differing
+   attribute paths) or `unexpected` (no source row implies this key). Expected items matched
+   this way are counted as `found`.
+2. The driver compares `found` with the expected count per item type (SQL, same TTL rule and
+   sample). Where fewer were found, `FindUnseenExpected` walks that entity's source rows
+   through the migration's reader and mapping, fetches their keys with BatchGetItem, and names
+   each expected item the Scan did not see: `missing`, or `mismatched` when it is there but
+   invisible to the Scan's filter (wrong `tp`, `ttl` in the past). Rows the mapping rejects are
+   `unmappable`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import apache_beam as beam
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
+
+from connections import dynamodb
+from connections.config import DynamoDBConfig, MySQLConfig
+from schema import canonical, sampling
+from schema.entities import ITEM_SPECS, SOURCE_SPECS, RowRejected, entity_of_item_type, identity_text
+from transforms.dynamodb_read import MAX_BATCH_GET_KEYS, batch_get
+from transforms.dynamodb_scan import LiveItemsOfTypes
+from transforms.mysql_source import select_by_identity
+from transforms.read_mysql import EngineDoFn
+
+DIFFERENCE = "difference"
+LOOKUP_BATCH = 250
+
+
+def in_sample(tp: str, pk: str, sk: str, rate: float) -> bool:
+    """The sample test for an item, by the source row its keys name (same as the SQL side)."""
+    if rate >= 1:
+        return True
+    spec = ITEM_SPECS[tp]
+    identity = spec.identity_of_item(pk, sk)
+    text = identity_text(identity) if identity is not None else f"{pk}#{sk}"
+    return sampling.in_sample(spec.source, text, rate)
+
+
+def difference(kind: str, tp: str, pk: str, sk: str, paths: list[str] | None = None) -> dict:
+    record = {"class": kind, "tp": tp, "entity": entity_of_item_type(tp), "PK": pk, "SK": sk}
+    if paths is not None:
+        record["paths"] = paths
+    return record
+
+
+def _windowed(output):
+    """finish_bundle() must emit windowed values; everything here is in the global window."""
+    if isinstance(output, beam.pvalue.TaggedOutput):
+        return beam.pvalue.TaggedOutput(output.tag, WindowedValue(output.value, MIN_TIMESTAMP, [GlobalWindow()]))
+    return WindowedValue(output, MIN_TIMESTAMP, [GlobalWindow()])
+
+
+class CompareScannedItems(EngineDoFn):
+    """Scanned items -> ((tp, class), n) counts on the main output, differences on `difference`."""
+
+    def __init__(self, mysql_config: MySQLConfig, now: int, sample_rate: float, batch_size: int = LOOKUP_BATCH):
+        super().__init__(mysql_config)
+        self._now = now
+        self._sample_rate = sample_rate
+        self._batch_size = batch_size
+
+    def start_bundle(self):
+        self._pending = defaultdict(list)
+
+    def process(self, item: dict):
+        tp, pk, sk = item["tp"]["S"], item["PK"]["S"], item["SK"]["S"]
+        if not in_sample(tp, pk, sk, self._sample_rate):
+            return
+        table = ITEM_SPECS[tp].source
+        self._pending[table].append(item)
+        if len(self._pending[table]) >= self._batch_size:
+            yield from self._compare(table)
+
+    def finish_bundle(self):
+        for table in list(self._pending):
+            for output in self._compare(table):
+                yield _windowed(output)
+
+    def _compare(self, table: str):
+        items, self._pending[table] = self._pending.pop(table), []
+        expected = self._expected_items(table, items)
+        counts: Counter = Counter()
+        for item in items:
+            tp, pk, sk = item["tp"]["S"], item["PK"]["S"], item["SK"]["S"]
+            twin = expected.get((pk, sk))
+            if twin is None:
+                counts[(tp, "unexpected")] += 1
+                yield beam.pvalue.TaggedOutput(DIFFERENCE, difference("unexpected", tp, pk, sk))
+                continue
+            tp = twin["tp"]  # a wrong `tp` on the right key is a mismatch of the expected item
+            if not ITEM_SPECS[tp].is_expired(twin, self._now):
+                counts[(tp, "found")] += 1
+            paths = canonical.differing_paths(canonical.item_from_python(twin), canonical.item_from_wire(item))
+            if paths:
+                counts[(tp, "mismatched")] += 1
+                yield beam.pvalue.TaggedOutput(DIFFERENCE, difference("mismatched", tp, pk, sk, paths))
+            else:
+                counts[(tp, "ok")] += 1
+        yield from counts.items()
+
+    def _expected_items(self, table: str, items: list[dict]) -> dict:
+        """(PK, SK) -> the item the source row named by each scanned item's keys maps to."""
+        source = SOURCE_SPECS[table]
+        specs = [ITEM_SPECS[tp] for tp in source.items]
+        columns = specs[0].identity_columns
+        identities = set()
+        for item in items:
+            identity = ITEM_SPECS[item["tp"]["S"]].identity_of_item(item["PK"]["S"], item["SK"]["S"])
+            if identity is not None:
+                identities.add(identity)
+        expected = {}
+        for row in select_by_identity(self._engine, source, columns, sorted(identities, key=repr)):
+            for spec in specs:
+                if not spec.produces_item_for(row):
+                    continue
+                try:
+                    mapped = spec.to_item(row)
+                except RowRejected:
+                    continue  # reported as `unmappable` by the source-side pass
+                expected[(mapped["PK"], mapped["SK"])] = mapped
+        return expected
+
+
+class FindUnseenExpected(beam.DoFn):
+    """Expected items -> differences for those the Scan could not have seen, with counts."""
+
+    def __init__(self, dynamo: DynamoDBConfig, verified_types: tuple[str, ...], now: int, sample_rate: float):
+        self._dynamo = dynamo
+        self._visible = LiveItemsOfTypes(verified_types, now)
+        self._sample_rate = sample_rate
+
+    def setup(self):
+        self._client = dynamodb.client(self._dynamo)
+
+    def start_bundle(self):
+        self._pending = []
+
+    def process(self, item: dict):
+        if not in_sample(item["tp"], item["PK"], item["SK"], self._sample_rate):
+            return
+        self._pending.append(item)
+        if len(self._pending) >= MAX_BATCH_GET_KEYS:
+            yield from self._check()
+
+    def finish_bundle(self):
+        for output in self._check():
+            yield _windowed(output)
+
+    def _check(self):
+        items, self._pending = self._pending, []
+        if not items:
+            return
+        keys = [{"PK": {"S": i["PK"]}, "SK": {"S": i["SK"]}} for i in items]
+        actual = {(a["PK"]["S"], a["SK"]["S"]): a for a in batch_get(self._client, self._dynamo.table, keys)}
+        counts: Counter = Counter()
+        for item in items:
+            tp, pk, sk = item["tp"], item["PK"], item["SK"]
+            found = actual.get((pk, sk))
+            if found is None:
+                counts[(tp, "missing")] += 1
+                yield beam.pvalue.TaggedOutput(DIFFERENCE, difference("missing", tp, pk, sk))
+            elif not (self._visible(found) and in_sample(found["tp"]["S"], pk, sk, self._sample_rate)):
+                # There, but the Scan's filter skipped it: compare what is there.
+                paths = canonical.differing_paths(canonical.item_from_python(item), canonical.item_from_wire(found))
+                counts[(tp, "mismatched")] += 1
+                yield beam.pvalue.TaggedOutput(DIFFERENCE, difference("mismatched", tp, pk, sk, paths))
+        yield from counts.items()
+
+    def teardown(self):
+        client = getattr(self, "_client", None)
+        if client is not None:
+            client.close()
+
+
+def unmappable(dead_letter: dict, sample_rate: float):
+    """A dead letter from the mapping -> an `unmappable` difference, if its row is in the sample."""
+    source = SOURCE_SPECS[dead_letter["table"]]
+    spec = ITEM_SPECS[source.items[0]]
+    row = dead_letter["row"]
+    if not sampling.in_sample(source.table, identity_text(spec.identity_of_row(row)), sample_rate):
+        return
+    yield {"class": "unmappable", "tp": spec.tp, "entity": entity_of_item_type(spec.tp), "table": source.table,
+           "key": dead_letter["key"], "reason": dead_letter["reason"]}
