@@ -13,6 +13,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from connections import mysql
 from connections.config import ConfigError, DynamoDBConfig, MySQLConfig
+from schema.entities import SOURCE_SPECS, schema_drift
 from transforms import metrics
 
 EXIT_OK = 0
@@ -42,12 +43,21 @@ def dynamodb_config(args: argparse.Namespace) -> DynamoDBConfig:
     return DynamoDBConfig.resolve(args.endpoint_url, args.table, args.region)
 
 
-def check_source_tables(config: MySQLConfig, tables: Iterable[str]) -> None:
-    """The database is reachable and has every table the run reads."""
+def check_source_tables(config: MySQLConfig, tables: Iterable[str], allow_unmapped: bool = False) -> list[str]:
+    """The database is reachable, has every table the run reads, and the columns the specs know.
+
+    A live column neither mapped nor excluded stops the run (it would be lost silently),
+    unless `allow_unmapped`, which turns it into a returned warning. A column the specs read
+    that no longer exists always stops it.
+    """
+    tables = list(tables)
     engine = mysql.engine(config)
     try:
         with engine.connect() as conn:
-            present = {name.lower() for name in sa.inspect(conn).get_table_names()}
+            inspector = sa.inspect(conn)
+            present = {name.lower() for name in inspector.get_table_names()}
+            needed = set(tables) | {j.table for t in tables for j in SOURCE_SPECS[t].joins}
+            live = {t: [c["name"] for c in inspector.get_columns(t)] for t in needed if t.lower() in present}
     except sa.exc.OperationalError as error:
         raise PreflightError(
             f"cannot connect to MySQL at {config.masked()}: {error.orig if error.orig else error}. "
@@ -55,12 +65,26 @@ def check_source_tables(config: MySQLConfig, tables: Iterable[str]) -> None:
         ) from None
     finally:
         engine.dispose()
-    missing = [t for t in tables if t.lower() not in present]
+    missing = [t for t in sorted(needed) if t.lower() not in present]
     if missing:
         raise PreflightError(
             f"database {config.database} at {config.masked()} has no table {', '.join(missing)}. "
             "Point --mysql-url at the AlgoItny database (or run `algoitny-etl seed` for sample data)."
         )
+    unmapped, gone = [], []
+    for table in tables:
+        more_unmapped, more_gone = schema_drift(table, live)
+        unmapped += more_unmapped
+        gone += more_gone
+    if gone:
+        raise PreflightError(f"the source schema changed: column {', '.join(dict.fromkeys(gone))} no longer "
+                             "exists, but the entity specs (schema/entities.py) read it")
+    if unmapped and not allow_unmapped:
+        raise PreflightError(
+            f"the source schema changed: column {', '.join(unmapped)} is neither mapped nor excluded in "
+            "schema/entities.py, so it would not be migrated. Map or exclude it, or pass "
+            "--allow-unmapped-columns to migrate without it.")
+    return [f"column {c} is not migrated (--allow-unmapped-columns)" for c in unmapped]
 
 
 def pipeline_options(beam_args: Sequence[str]) -> PipelineOptions:

@@ -61,7 +61,7 @@ def build_compare_pipeline(p: beam.Pipeline, settings, paths: Paths) -> None:
         p
         | "Scan" >> ScanTable(settings.dynamo, settings.segments, LiveItemsOfTypes(types, settings.now))
         | "CompareWithSource" >> beam.ParDo(
-            CompareScannedItems(settings.mysql, settings.now, settings.sample_rate)).with_outputs(
+            CompareScannedItems(settings.mysql, settings.now, settings.sample_rate, settings.compress_over)).with_outputs(
                 DIFFERENCE, main="counts")
     )
     counts = (expected, compared.counts) | "AllCounts" >> beam.Flatten()
@@ -76,7 +76,7 @@ def build_unseen_pipeline(p: beam.Pipeline, settings, item_types: tuple[str, ...
     counts, differences = [], []
     for table in tables:
         mapped = (p | f"Read {table}" >> ReadMySQLTable(settings.mysql, table, settings.rows_per_range)
-                  | f"Map {table}" >> ToItems(table, settings.now))
+                  | f"Map {table}" >> ToItems(table, settings.now, settings.compress_over))
         unseen = (mapped.items
                   | f"Only {table}" >> beam.Filter(lambda item, types=wanted: item["tp"] in types)
                   | f"FindUnseen {table}" >> beam.ParDo(FindUnseenExpected(

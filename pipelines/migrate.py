@@ -13,13 +13,13 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from connections.config import ConfigError, DynamoDBConfig, MySQLConfig
-from pipelines import common
+from pipelines import common, run_report
 from pipelines.init_table import TableCheckError, check_table_ready
-from schema.entities import ENTITY_GROUPS, SOURCE_SPECS, entity_of_item_type, sources_for
-from transforms import metrics
+from schema.entities import ENTITY_GROUPS, sources_for
 from transforms.dynamodb_batch import MAX_BATCH_ITEMS
 from transforms.encode_items import EncodeItems
-from transforms.json_lines import WriteJsonLines
+from transforms.item_stats import SizeStatsFn
+from transforms.json_lines import WriteJsonLines, read_json_lines
 from transforms.read_mysql import DEFAULT_ROWS_PER_RANGE, ReadMySQLTable
 from transforms.to_items import ToItems
 from transforms.write_dynamodb import WriteToDynamoDB
@@ -34,28 +34,45 @@ class MigrateSettings:
     batch_size: int
     rows_per_range: int
     dead_letter_path: str
+    stats_path: str
     now: int
+    compress_over: int | None = None
+    report_path: str | None = None
+    prices: run_report.Prices = run_report.Prices()
+    allow_unmapped_columns: bool = False
 
     def __post_init__(self):
         if not 1 <= self.batch_size <= MAX_BATCH_ITEMS:
             raise ConfigError(f"--batch-size must be between 1 and {MAX_BATCH_ITEMS} (BatchWriteItem's limit)")
         if self.rows_per_range < 1:
             raise ConfigError("--rows-per-range must be at least 1")
+        if self.compress_over is not None and self.compress_over < 1:
+            raise ConfigError("--compress-over must be a positive number of bytes")
+
+
+def _stats_record(element) -> dict:
+    tp, stats = element
+    return {"tp": tp, **stats}
 
 
 def build_pipeline(p: beam.Pipeline, settings: MigrateSettings) -> None:
-    items, dead_letters = [], []
+    items, dead_letters, measures = [], [], []
     for table in settings.tables:
         rows = p | f"Read {table}" >> ReadMySQLTable(settings.mysql, table, settings.rows_per_range)
-        mapped = rows | f"Map {table}" >> ToItems(table, settings.now)
+        mapped = rows | f"Map {table}" >> ToItems(table, settings.now, settings.compress_over)
         items.append(mapped.items)
         dead_letters.append(mapped.dead_letter)
+        measures.append(mapped.measure)
     encoded = items | "AllItems" >> beam.Flatten() | "Encode" >> EncodeItems()
     dead_letters.append(encoded.dead_letter)
     if not settings.dry_run:
         _ = encoded.encoded | "Write" >> WriteToDynamoDB(settings.dynamo, settings.batch_size)
     _ = dead_letters | "AllDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteJsonLines(
         settings.dead_letter_path)
+    _ = (measures | "AllMeasures" >> beam.Flatten()
+         | "SizeStats" >> beam.CombinePerKey(SizeStatsFn())
+         | "StatsRecord" >> beam.Map(_stats_record)
+         | "WriteStats" >> WriteJsonLines(settings.stats_path))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +87,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dead-letter", dest="dead_letter",
                         help="JSON-lines file for rows/items that cannot be migrated "
                              "(any Beam filesystem path; default dead-letters/migrate-<time>.jsonl)")
+    parser.add_argument("--compress-over", type=int, metavar="BYTES",
+                        help="gzip text attributes (sol, cod, con, gen, inp, out, trs, trc, msg) larger than BYTES")
+    parser.add_argument("--report", dest="report_path", help="also write the run report as JSON here")
+    parser.add_argument("--allow-unmapped-columns", action="store_true",
+                        help="warn instead of failing when a source table has columns the specs do not know")
+    parser.add_argument("--price-per-million-writes", type=float, default=run_report.DEFAULT_PRICE_PER_MILLION_WRITES,
+                        help="USD per million on-demand write request units (for the report)")
+    parser.add_argument("--price-per-gb-month", type=float, default=run_report.DEFAULT_PRICE_PER_GB_MONTH,
+                        help="USD per GB-month of storage (for the report)")
 
 
 def default_dead_letter_path(now: int) -> str:
@@ -77,7 +103,7 @@ def default_dead_letter_path(now: int) -> str:
     return os.path.join("dead-letters", f"migrate-{stamp}-{os.getpid()}.jsonl")
 
 
-def settings_from(args: argparse.Namespace) -> MigrateSettings:
+def settings_from(args: argparse.Namespace, options) -> MigrateSettings:
     now = int(time.time())
     path = args.dead_letter or default_dead_letter_path(now)
     if "://" not in path:
@@ -94,77 +120,66 @@ def settings_from(args: argparse.Namespace) -> MigrateSettings:
         batch_size=args.batch_size,
         rows_per_range=args.rows_per_range,
         dead_letter_path=path,
+        stats_path=common.temp_path(options, "item-stats.jsonl"),
         now=now,
+        compress_over=args.compress_over,
+        report_path=args.report_path,
+        prices=run_report.Prices(args.price_per_million_writes, args.price_per_gb_month),
+        allow_unmapped_columns=args.allow_unmapped_columns,
     )
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    options = common.pipeline_options(beam_args)
     try:
-        settings = settings_from(args)
-        common.check_source_tables(settings.mysql, _tables_read(settings.tables))
+        settings = settings_from(args, options)
+        warnings = common.check_source_tables(settings.mysql, settings.tables, settings.allow_unmapped_columns)
         if not settings.dry_run:
             check_table_ready(settings.dynamo)
     except (ConfigError, common.PreflightError, TableCheckError) as error:
         print(f"migrate: {error}", file=sys.stderr)
         return common.EXIT_CANNOT_RUN
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
     mode = "DRY RUN (nothing is written)" if settings.dry_run else f"into {settings.dynamo.describe()}"
     print(f"migrate {', '.join(settings.tables)} from {settings.mysql.masked()} {mode}")
     started = time.monotonic()
-    pipeline = beam.Pipeline(options=common.pipeline_options(beam_args))
+    pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, settings)
     result = pipeline.run()
     result.wait_until_finish()
-    elapsed = time.monotonic() - started
-    return report(settings, common.counters(result), elapsed)
-
-
-def _tables_read(tables: tuple[str, ...]) -> list[str]:
-    needed = list(tables)
-    for table in tables:
-        needed += [join.table for join in SOURCE_SPECS[table].joins]
-    return list(dict.fromkeys(needed))
+    return report(settings, common.counters(result), time.monotonic() - started)
 
 
 def report(settings: MigrateSettings, counts: dict[str, int], elapsed: float) -> int:
-    rows = []
-    total_items = total_dead = 0
-    for table in settings.tables:
-        read = counts.get(metrics.rows_read(table), 0)
-        dead = counts.get(metrics.dead_letters(table), 0)
-        for index, tp in enumerate(SOURCE_SPECS[table].items):
-            mapped = counts.get(metrics.items_mapped(tp), 0)
-            dead_encode = counts.get(metrics.dead_letters_encode(tp), 0)
-            written = "-" if settings.dry_run else counts.get(metrics.items_written(tp), 0)
-            rows.append([
-                f"{entity_of_item_type(tp)}/{tp}", table if index == 0 else "",
-                read if index == 0 else "", mapped, counts.get(metrics.items_expired(tp), 0),
-                (dead if index == 0 else 0) + dead_encode, written,
-            ])
-            total_items += mapped
-            total_dead += dead_encode
-        total_dead += dead
-    print(common.format_table(
-        ["entity/item", "source table", "rows read", "items", "expired (TTL)", "dead letters",
-         "written"], rows))
+    sizes = {record.pop("tp"): record for record in read_json_lines(settings.stats_path)}
+    dead = run_report.dead_letters_by_reason(settings.dead_letter_path)
+    summary = run_report.build(settings.tables, counts, sizes, dead, settings.prices, settings.dry_run)
+    summary["elapsed_seconds"] = round(elapsed, 1)
+    run_report.print_report(summary, sys.stdout)
+    total_items = summary["totals"]["items"]
     rate = total_items / elapsed if elapsed > 0 else 0.0
-    print(f"{total_items} items {'validated' if settings.dry_run else 'written'} in {elapsed:.1f} s "
+    print(f"{total_items:,} items {'validated' if settings.dry_run else 'written'} in {elapsed:.1f} s "
           f"({rate:,.0f} items/s)")
-    if total_dead:
-        print(f"migrate: {total_dead} rows/items could not be migrated; reasons are in "
-              f"{settings.dead_letter_path}", file=sys.stderr)
+    if settings.report_path:
+        run_report.write_json(summary, settings.report_path)
+        print(f"report: {settings.report_path}")
+    dead_total = summary["totals"]["dead_letters"]
+    if dead_total:
+        print(f"migrate: {dead_total} rows/items could not be migrated; each is in {settings.dead_letter_path} "
+              "with its reason", file=sys.stderr)
+        if settings.dry_run:
+            print("migrate: the dry run found rows the migration would lose; fix them or accept the dead letters",
+                  file=sys.stderr)
         return common.EXIT_DIFFERENCES
     _remove_empty(settings.dead_letter_path)
     return common.EXIT_OK
 
 
 def _remove_empty(path: str) -> None:
-    try:
-        if FileSystems.exists(path):
-            with FileSystems.open(path) as handle:
-                empty = not handle.read(1)
-            if empty:
-                FileSystems.delete([path])
-    except OSError:
-        pass
-
+    if FileSystems.exists(path):
+        with FileSystems.open(path) as handle:
+            empty = not handle.read(1)
+        if empty:
+            FileSystems.delete([path])

@@ -39,6 +39,7 @@ class VerifySettings:
     deep: bool = False
     sample_rate: float = 1.0
     report_path: str | None = None
+    compress_over: int | None = None
 
     def __post_init__(self):
         if self.segments < 1:
@@ -80,6 +81,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sample-rate", type=float, default=1.0,
                         help="with --deep: verify this deterministic fraction of source rows (0 < R <= 1)")
     parser.add_argument("--report", dest="report_path", help="with --deep: write everything found as JSON here")
+    parser.add_argument("--compress-over", type=int, metavar="BYTES",
+                        help="with --deep: the --compress-over the migration ran with (rows are mapped as it did)")
     parser.add_argument("--segments", type=int,
                         help="parallel Scan segments (default: 4 per worker, at least 8)")
     parser.add_argument("--rows-per-range", type=int, default=DEFAULT_ROWS_PER_RANGE)
@@ -101,10 +104,12 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
             segments=args.segments or default_segments(options), rows_per_range=args.rows_per_range,
             results_path=common.temp_path(options, "verify-counts.jsonl"), now=int(time.time()),
             deep=args.deep, sample_rate=args.sample_rate, report_path=args.report_path,
+            compress_over=args.compress_over,
         )
         if settings.report_path and not settings.deep:
             raise ConfigError("--report applies to --deep")
-        common.check_source_tables(settings.mysql, settings.tables)
+        for warning in common.check_source_tables(settings.mysql, settings.tables, allow_unmapped=True):
+            print(f"warning: {warning}", file=sys.stderr)
         check_table_ready(settings.dynamo)
     except (ValueError, ConfigError, common.PreflightError, TableCheckError) as error:
         print(f"verify: {error}", file=sys.stderr)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from schema.codecs import plain_decimal
+from schema import compression
+from schema.codecs import JSON, plain_decimal
 
 _MISSING = object()
 
@@ -19,9 +20,9 @@ def from_python(value: object) -> object:
     if isinstance(value, (int, Decimal)):
         return plain_decimal(Decimal(value))
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
+        return _binary(bytes(value))
     if hasattr(value, "value") and type(value).__name__ == "Binary":  # boto3.dynamodb.types.Binary
-        return bytes(value.value)
+        return _binary(bytes(value.value))
     if isinstance(value, (set, frozenset)):
         return frozenset(from_python(v) for v in value)
     if isinstance(value, dict):
@@ -43,7 +44,7 @@ def from_wire(attribute: dict) -> object:
     if kind == "NULL":
         return None
     if kind == "B":
-        return bytes(value)
+        return _binary(bytes(value))
     if kind == "M":
         return {k: from_wire(v) for k, v in value.items()}
     if kind == "L":
@@ -55,6 +56,14 @@ def from_wire(attribute: dict) -> object:
     if kind == "BS":
         return frozenset(bytes(v) for v in value)
     raise TypeError(f"unknown DynamoDB type {kind}")
+
+
+def _binary(value: bytes) -> object:
+    """Binary as bytes; a compressed attribute as what it would be uncompressed."""
+    if not compression.is_compressed(value):
+        return value
+    kind, text = compression.decompress(value)
+    return from_python(JSON.encode(text)) if kind == compression.JSON_TEXT else text
 
 
 def item_from_wire(item: dict) -> dict:

@@ -4,6 +4,25 @@ Each codec is a small frozen object with `encode` (row value -> item value, in t
 boto3's TypeSerializer accepts: str, int, Decimal, bool, None, bytes, list, dict, set) and
 `decode` (item value -> row value), so the migration, the verify pipeline and the
 application's repositories all read and write values the same way.
+
+The defined answer for every MySQL type (DESIGN.md §2 for the ones AlgoItny uses):
+
+| MySQL | stored as | notes |
+|---|---|---|
+| TINYINT(1)/BOOL | Boolean | a value other than 0/1 is a dead letter (bool() would lose it) |
+| TINYINT..BIGINT [UNSIGNED], YEAR | Number | up to 20 digits, always exact |
+| DECIMAL(p,s) | Number | beyond 38 significant digits or DynamoDB's range: the exact text (String), flagged |
+| FLOAT/DOUBLE | Number | the shortest decimal that reads back as the same double; beyond DynamoDB's range (1e300, 5e-324): the exact text, flagged; NaN/Infinity: dead letter |
+| DATETIME/TIMESTAMP | Number | epoch seconds, microseconds kept |
+| DATE | Number | epoch seconds of that midnight UTC |
+| zero date 0000-00-00 | Null | an explicit null, unlike SQL NULL, which leaves the attribute out |
+| TIME | Number | signed seconds with microseconds (TIME spans ±838:59:59) |
+| CHAR/VARCHAR/TEXT | String | exactly (4-byte UTF-8, NUL, right-to-left, empty) |
+| BLOB/BINARY/VARBINARY | Binary | |
+| BIT(n) | Number | the unsigned value; decoded back to n bits |
+| ENUM | String | |
+| SET | String set | the empty set as an empty List (DynamoDB has no empty sets) |
+| JSON | Map/List/Number/Boolean/Null | numbers as Decimal; a bare JSON string, a number DynamoDB cannot hold, or an empty object key: the exact JSON text (String), flagged |
 """
 
 from __future__ import annotations
@@ -11,6 +30,7 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import json
+import math
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, localcontext
 
@@ -18,20 +38,48 @@ from schema.keys import as_utc
 
 EPOCH = _dt.datetime(1970, 1, 1)
 _MICRO = Decimal(1).scaleb(-6)
+MAX_DIGITS = 38
+MAX_MAGNITUDE = Decimal("9.9999999999999999999999999999999999999E+125")
+MIN_MAGNITUDE = Decimal("1E-130")
+ZERO_DATE_PREFIX = "0000-00-00"
 
 
 class ValueRejected(ValueError):
-    """A column value cannot be represented in DynamoDB; the row becomes a dead letter."""
+    """A column value cannot be represented in DynamoDB; the row becomes a dead letter.
+
+    `code` groups reasons for reports (invalid_json, not_a_number, invalid_date, ...).
+    """
+
+    def __init__(self, message: str, code: str = "invalid_value"):
+        super().__init__(message)
+        self.code = code
 
 
 def plain_decimal(value: Decimal) -> Decimal:
-    """The shortest exact form of a Decimal, never in exponent notation (1E+3 -> 1000)."""
+    """The shortest exact form of a Decimal: 1E+3 -> 1000, 1.500 -> 1.5.
+
+    An integer whose plain form would need more than 38 digits keeps the exponent
+    (1.2E+40): DynamoDB stores it exactly, boto3 refuses the 41-digit form.
+    """
     with localcontext() as ctx:
         ctx.prec = 200
         normal = value.normalize()
-        if normal.as_tuple().exponent > 0:
+        _, digits, exponent = normal.as_tuple()
+        if exponent > 0 and len(digits) + exponent <= MAX_DIGITS:
             normal = normal.quantize(Decimal(1))
     return normal
+
+
+def fits_dynamodb_number(value: Decimal) -> bool:
+    """38 significant digits, magnitude within 1E-130 .. 9.99E+125 (or zero)."""
+    if not value.is_finite():
+        return False
+    with localcontext() as ctx:
+        ctx.prec = 200
+        normal = value.normalize()
+    if normal == 0:
+        return True
+    return len(normal.as_tuple().digits) <= MAX_DIGITS and MIN_MAGNITUDE <= abs(normal) <= MAX_MAGNITUDE
 
 
 def epoch_seconds(moment: _dt.datetime) -> Decimal:
@@ -49,14 +97,203 @@ def from_epoch_seconds(value: Decimal | int) -> _dt.datetime:
     return EPOCH + _dt.timedelta(seconds=whole, microseconds=micros)
 
 
+def _is_zero_date(text: str) -> bool:
+    return text.startswith(ZERO_DATE_PREFIX) and not text.strip("0-:. ")
+
+
+@dataclass(frozen=True)
+class Codec:
+    """Base: identity both ways. `fallback(encoded)` says an encoding had to keep text."""
+
+    def encode(self, value: object) -> object:
+        return value
+
+    def decode(self, value: object) -> object:
+        return value
+
+    def fallback(self, encoded: object) -> bool:
+        return False
+
+    def comparable(self, row_value: object) -> object:
+        """A row value in the form `decode` returns, for round-trip comparisons."""
+        return row_value
+
+
+@dataclass(frozen=True)
+class Text(Codec):
+    def encode(self, value: object) -> str:
+        if isinstance(value, (bytes, bytearray)):
+            try:
+                return bytes(value).decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValueRejected("bytes that are not UTF-8 text in a text column", "invalid_text") from None
+        return str(value)
+
+    def decode(self, value: object) -> str:
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Integer(Codec):
+    def encode(self, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or int(value) != value:
+            raise ValueRejected(f"expected an integer, got {value!r}", "not_an_integer")
+        return int(value)
+
+    def decode(self, value: object) -> int:
+        return int(value)
+
+
+@dataclass(frozen=True)
+class Boolean(Codec):
+    def encode(self, value: object) -> bool:
+        if isinstance(value, bool):
+            return value
+        if value in (0, 1):
+            return bool(value)
+        raise ValueRejected(f"boolean column holds {value!r}, not 0 or 1", "not_a_boolean")
+
+    def decode(self, value: object) -> bool:
+        return bool(value)
+
+
+@dataclass(frozen=True)
+class DateTime(Codec):
+    """DATETIME/TIMESTAMP -> epoch seconds; the zero date -> Null."""
+
+    def encode(self, value: object) -> Decimal | None:
+        if isinstance(value, _dt.datetime):
+            return epoch_seconds(value)
+        if isinstance(value, str) and _is_zero_date(value):
+            return None
+        raise ValueRejected(f"not a valid datetime: {value!r}", "invalid_date")
+
+    def decode(self, value: object) -> _dt.datetime | str:
+        return "0000-00-00 00:00:00" if value is None else from_epoch_seconds(value)
+
+    def comparable(self, row_value: object) -> object:
+        return "0000-00-00 00:00:00" if isinstance(row_value, str) and _is_zero_date(row_value) else row_value
+
+
+@dataclass(frozen=True)
+class Date(Codec):
+    """DATE -> epoch seconds of its midnight UTC (a Number, never a string); zero date -> Null."""
+
+    def encode(self, value: object) -> int | None:
+        if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+            return calendar.timegm(value.timetuple())
+        if isinstance(value, str) and _is_zero_date(value):
+            return None
+        raise ValueRejected(f"not a valid date: {value!r}", "invalid_date")
+
+    def decode(self, value: object) -> _dt.date | str:
+        return "0000-00-00" if value is None else from_epoch_seconds(value).date()
+
+    def comparable(self, row_value: object) -> object:
+        return "0000-00-00" if isinstance(row_value, str) and _is_zero_date(row_value) else row_value
+
+
+@dataclass(frozen=True)
+class Time(Codec):
+    """TIME (a signed duration) -> seconds with microseconds."""
+
+    def encode(self, value: object) -> Decimal:
+        if not isinstance(value, _dt.timedelta):
+            raise ValueRejected(f"not a valid time: {value!r}", "invalid_date")
+        micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+        return plain_decimal(Decimal(micros) * _MICRO)
+
+    def decode(self, value: object) -> _dt.timedelta:
+        return _dt.timedelta(microseconds=int(Decimal(value) / _MICRO))
+
+
+@dataclass(frozen=True)
+class DecimalNumber(Codec):
+    """DECIMAL: a Number when DynamoDB can hold it exactly, else the exact text."""
+
+    def encode(self, value: object) -> Decimal | str:
+        number = Decimal(value)
+        if not number.is_finite():
+            raise ValueRejected(f"{value!r} cannot be stored in DynamoDB", "not_a_number")
+        return plain_decimal(number) if fits_dynamodb_number(number) else format(number, "f")
+
+    def decode(self, value: object) -> Decimal:
+        return Decimal(value)
+
+    def fallback(self, encoded: object) -> bool:
+        return isinstance(encoded, str)
+
+
+@dataclass(frozen=True)
+class Float(Codec):
+    """FLOAT/DOUBLE -> the shortest decimal that reads back as the same double (repr)."""
+
+    def encode(self, value: object) -> Decimal | str:
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueRejected(f"{number!r} cannot be stored in DynamoDB", "not_a_number")
+        shortest = Decimal(repr(number))
+        return plain_decimal(shortest) if fits_dynamodb_number(shortest) else repr(number)
+
+    def decode(self, value: object) -> float:
+        return float(value)
+
+    def fallback(self, encoded: object) -> bool:
+        return isinstance(encoded, str)
+
+
+@dataclass(frozen=True)
+class Binary(Codec):
+    def encode(self, value: object) -> bytes:
+        if isinstance(value, str):
+            return value.encode("utf-8")
+        return bytes(value)
+
+    def decode(self, value: object) -> bytes:
+        return bytes(getattr(value, "value", value))
+
+
+@dataclass(frozen=True)
+class Bit(Codec):
+    bits: int = 1
+
+    def encode(self, value: object) -> int:
+        if isinstance(value, int):
+            return value
+        return int.from_bytes(bytes(value), "big")
+
+    def decode(self, value: object) -> bytes:
+        return int(value).to_bytes((self.bits + 7) // 8, "big")
+
+    def comparable(self, row_value: object) -> object:
+        return row_value if isinstance(row_value, bytes) else self.decode(row_value)
+
+
+@dataclass(frozen=True)
+class StringSet(Codec):
+    """SET('a','b',...) as delivered ('a,b') -> a string set; the empty set -> an empty list."""
+
+    def encode(self, value: object) -> set | list:
+        members = set(value) if isinstance(value, (set, frozenset)) else {m for m in str(value).split(",") if m}
+        return members if members else []
+
+    def decode(self, value: object) -> frozenset:
+        return frozenset(value)
+
+    def comparable(self, row_value: object) -> object:
+        if isinstance(row_value, (set, frozenset)):
+            return frozenset(row_value)
+        return frozenset(member for member in str(row_value).split(",") if member)
+
+
 def _reject_constant(name: str) -> None:
-    raise ValueRejected(f"JSON value {name} cannot be stored in DynamoDB")
+    raise ValueRejected(f"JSON value {name} cannot be stored in DynamoDB", "not_a_number")
 
 
 def _decimals_for_floats(value: object) -> object:
     """A JSON structure decoded by a driver may hold floats; DynamoDB wants Decimal."""
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             _reject_constant(repr(value))
         return plain_decimal(Decimal(repr(value)))
     if isinstance(value, dict):
@@ -66,78 +303,113 @@ def _decimals_for_floats(value: object) -> object:
     return value
 
 
-@dataclass(frozen=True)
-class Text:
-    name: str = "text"
-
-    def encode(self, value: object) -> str:
-        if isinstance(value, (bytes, bytearray)):
-            return bytes(value).decode("utf-8")
-        return str(value)
-
-    def decode(self, value: object) -> str:
-        return str(value)
-
-
-@dataclass(frozen=True)
-class Integer:
-    name: str = "integer"
-
-    def encode(self, value: object) -> int:
-        return int(value)
-
-    def decode(self, value: object) -> int:
-        return int(value)
+def _native_ok(value: object) -> bool:
+    """Whether DynamoDB can hold this JSON value natively, exactly."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return True
+    if isinstance(value, (int, Decimal)):
+        return fits_dynamodb_number(Decimal(value))
+    if isinstance(value, dict):
+        return all(k != "" and _native_ok(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_native_ok(v) for v in value)
+    return False
 
 
-@dataclass(frozen=True)
-class Boolean:
-    name: str = "boolean"
+def _exact_numbers(value: object) -> object:
+    """Numbers in the form DynamoDB and boto3 take exactly (see plain_decimal)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**MAX_DIGITS else plain_decimal(Decimal(value))
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
+    if isinstance(value, dict):
+        return {k: _exact_numbers(v) for k, v in value.items()}
+    return [_exact_numbers(v) for v in value]
 
-    def encode(self, value: object) -> bool:
-        return bool(int(value)) if not isinstance(value, bool) else value
 
-    def decode(self, value: object) -> bool:
-        return bool(value)
+def parse_json(text: str) -> object:
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
 
 
 @dataclass(frozen=True)
-class DateTime:
-    """DATETIME(6) -> epoch seconds Number (DESIGN.md §2)."""
+class Json(Codec):
+    """JSON -> map/list/number/boolean/null with numbers as Decimal, or its exact text.
 
-    name: str = "datetime"
-
-    def encode(self, value: object) -> Decimal:
-        if not isinstance(value, _dt.datetime):
-            raise ValueRejected(f"expected a datetime, got {value!r}")
-        return epoch_seconds(value)
-
-    def decode(self, value: object) -> _dt.datetime:
-        return from_epoch_seconds(value)
-
-
-@dataclass(frozen=True)
-class Json:
-    """JSON column -> map/list with every number as Decimal (never float)."""
-
-    name: str = "json"
+    A JSON column stored as a String always holds JSON text: a bare JSON string, a number
+    beyond DynamoDB's 38 digits or range, or an empty object key keep the text, so nothing
+    is rounded and `decode` can always tell the two apart.
+    """
 
     def encode(self, value: object) -> object:
         if isinstance(value, (bytes, bytearray)):
             value = bytes(value).decode("utf-8")
         if isinstance(value, str):
             try:
-                return json.loads(value, parse_float=Decimal, parse_constant=_reject_constant)
+                parsed = parse_json(value)
             except json.JSONDecodeError as error:
-                raise ValueRejected(f"invalid JSON: {error}") from None
-        return _decimals_for_floats(value)
+                raise ValueRejected(f"invalid JSON: {error}", "invalid_json") from None
+        else:
+            parsed = _decimals_for_floats(value)
+            value = None
+        if isinstance(parsed, str) or not _native_ok(parsed):
+            return value if value is not None else json.dumps(parsed, ensure_ascii=False, default=str)
+        return _exact_numbers(parsed)
 
     def decode(self, value: object) -> object:
+        if isinstance(value, str):
+            return parse_json(value)
         return value
+
+    def fallback(self, encoded: object) -> bool:
+        return isinstance(encoded, str)
+
+    def comparable(self, row_value: object) -> object:
+        return parse_json(row_value) if isinstance(row_value, (str, bytes)) else _decimals_for_floats(row_value)
 
 
 TEXT = Text()
 INTEGER = Integer()
 BOOLEAN = Boolean()
 DATETIME = DateTime()
+DATE = Date()
+TIME = Time()
+DECIMAL = DecimalNumber()
+FLOAT = Float()
+BINARY = Binary()
+ENUM = Text()
+SET = StringSet()
 JSON = Json()
+
+
+def codec_for_column(type_name: str, display: str = "") -> Codec:
+    """The codec for a MySQL column type (information_schema DATA_TYPE, COLUMN_TYPE)."""
+    name, display = type_name.lower(), display.lower()
+    if name == "tinyint" and display.startswith("tinyint(1)") or name in ("bool", "boolean"):
+        return BOOLEAN
+    if name in ("tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year"):
+        return INTEGER
+    if name in ("decimal", "numeric"):
+        return DECIMAL
+    if name in ("float", "double", "real"):
+        return FLOAT
+    if name in ("datetime", "timestamp"):
+        return DATETIME
+    if name == "date":
+        return DATE
+    if name == "time":
+        return TIME
+    if name in ("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"):
+        return BINARY
+    if name == "bit":
+        digits = "".join(ch for ch in display if ch.isdigit())
+        return Bit(bits=int(digits) if digits else 1)
+    if name == "set":
+        return SET
+    if name == "json":
+        return JSON
+    if name in ("char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum"):
+        return TEXT
+    raise ValueError(f"no codec for MySQL type {type_name}")
+

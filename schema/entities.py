@@ -11,15 +11,44 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Mapping
 
+from schema import compression, item_size
 from schema import keys as k
-from schema.codecs import BOOLEAN, DATETIME, INTEGER, JSON, TEXT, ValueRejected, epoch_seconds
+from schema.codecs import BOOLEAN, DATETIME, INTEGER, JSON, TEXT, ValueRejected, epoch_seconds, from_epoch_seconds
 from schema.ttl import TtlRule
 
 Row = Mapping[str, object]
+_ABSENT = object()
+
+
+def _plain_id(value: object) -> object:
+    """dat.id as the row had it: an int for numeric keys (DynamoDB gives Decimal back)."""
+    if value is not None and not isinstance(value, (str, bool)) and int(value) == value:
+        return int(value)
+    return value
+
+
+def _compressed_if_large(row_value: object, encoded: object, codec: object, threshold: int) -> object:
+    if item_size.value_size(encoded) <= threshold:
+        return encoded
+    if isinstance(encoded, str) and codec is TEXT:
+        return compression.compress(encoded, compression.TEXT)
+    text = row_value.decode("utf-8") if isinstance(row_value, (bytes, bytearray)) else row_value
+    if codec is JSON and isinstance(text, str):
+        return compression.compress(text, compression.JSON_TEXT)
+    return encoded
 
 
 class RowRejected(ValueError):
-    """A row cannot become an item; the reason goes to the dead-letter file."""
+    """A row cannot become an item; the reason goes to the dead-letter file.
+
+    `code` names the kind of reason, for counting and reports: null_required, invalid_key,
+    key_too_long, missing_parent, unknown_content_type, invalid_json, not_a_number,
+    invalid_date, not_a_boolean, not_an_integer, invalid_text, invalid_value, item_too_large.
+    """
+
+    def __init__(self, message: str, code: str = "invalid_value"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -46,6 +75,8 @@ class ItemSpec:
     # the row up by it): identity_columns of the source table, and the key parser.
     identity_columns: tuple[str, ...] = ("id",)
     identity_from_key: Callable[[str, str], tuple] | None = None
+    # Columns carried only by the keys, read back from an item (for from_item).
+    key_decoder: Callable[[Mapping], dict] | None = None
 
     def identity_of_row(self, row: Row) -> tuple:
         return tuple(row[column] for column in self.identity_columns)
@@ -68,33 +99,91 @@ class ItemSpec:
             cols.add(self.updated)
         return cols
 
-    def to_item(self, row: Row) -> dict:
-        """The item for `row`, or RowRejected saying why there cannot be one."""
+    def to_item(self, row: Row, compress_over: int | None = None, info: dict | None = None) -> dict:
+        """The item for `row`, or RowRejected saying why there cannot be one.
+
+        `compress_over`: compress COMPRESSIBLE attributes larger than this many bytes.
+        `info`: receives "size" (bytes) and "kept_as_text" (columns stored as exact text).
+        """
+        kept_as_text = []
         for column in (self.id_column, self.created, *self.required_columns):
             if row.get(column) is None:
-                raise RowRejected(f"{self.source}.{column} is NULL but the {self.tp} item needs it")
+                raise RowRejected(f"{self.source}.{column} is NULL but the {self.tp} item needs it", "null_required")
         try:
             item = self.key_builder(row)
             k.check_key_sizes(item["PK"], item["SK"])
+            for index in ("GSI1", "GSI2"):
+                if f"{index}PK" in item:
+                    k.check_key_sizes(item[f"{index}PK"], item[f"{index}SK"], index)
         except k.InvalidKeyPart as error:
-            raise RowRejected(f"{self.tp} key: {error}") from None
+            raise RowRejected(f"{self.tp} key: {error}", error.code) from None
         dat: dict = {"id": row[self.id_column]}
         for attribute in self.attributes:
             value = row.get(attribute.column)
             if value is None:
                 continue
             try:
-                dat[attribute.short] = attribute.codec.encode(value)
+                encoded = attribute.codec.encode(value)
             except ValueRejected as error:
-                raise RowRejected(f"{self.source}.{attribute.column}: {error}") from None
+                raise RowRejected(f"{self.source}.{attribute.column}: {error}", error.code) from None
+            except (ValueError, TypeError, ArithmeticError) as error:
+                raise RowRejected(f"{self.source}.{attribute.column}: {error!r}", "invalid_value") from None
+            if attribute.codec.fallback(encoded):
+                kept_as_text.append(attribute.column)
+            if compress_over is not None and attribute.short in compression.COMPRESSIBLE:
+                encoded = _compressed_if_large(value, encoded, attribute.codec, compress_over)
+            dat[attribute.short] = encoded
         item["tp"] = self.tp
         item["dat"] = dat
-        item["crt"] = epoch_seconds(row[self.created])
-        if self.updated and row.get(self.updated) is not None:
-            item["upd"] = epoch_seconds(row[self.updated])
+        try:
+            item["crt"] = epoch_seconds(row[self.created])
+            if self.updated and row.get(self.updated) is not None:
+                item["upd"] = epoch_seconds(row[self.updated])
+        except (ValueError, TypeError, AttributeError):
+            raise RowRejected(f"{self.source}.{self.created}/{self.updated}: not a valid datetime", "invalid_date") from None
         if self.ttl is not None:
             item["ttl"] = self.ttl.ttl_for(item["crt"])
+        size = item_size.item_size(item)
+        if size > item_size.MAX_ITEM_BYTES:
+            largest = ", ".join(f"{name} {n:,} B" for name, n in item_size.largest_attributes(item))
+            hint = "" if compress_over is not None else "; --compress-over BYTES would gzip large text attributes"
+            raise RowRejected(f"item is {size:,} bytes, over DynamoDB's {item_size.MAX_ITEM_BYTES:,}; "
+                              f"largest: {largest}{hint}", "item_too_large")
+        if info is not None:
+            info["size"] = size
+            info["kept_as_text"] = kept_as_text
         return item
+
+    def from_item(self, item: Mapping) -> dict:
+        """The row values an item carries (full column names), decoded; absent -> None."""
+        dat = item.get("dat") or {}
+        row: dict = {self.id_column: _plain_id(dat.get("id"))}
+        for attribute in self.attributes:
+            value = dat.get(attribute.short, _ABSENT)
+            if value is _ABSENT:
+                row[attribute.column] = None
+                continue
+            if compression.is_compressed(value) or compression.is_compressed(getattr(value, "value", None)):
+                kind, text = compression.decompress(getattr(value, "value", value))
+                value = attribute.codec.encode(text) if kind == compression.JSON_TEXT else text
+            row[attribute.column] = attribute.codec.decode(value)
+        row[self.created] = from_epoch_seconds(item["crt"])
+        if self.updated:
+            row[self.updated] = from_epoch_seconds(item["upd"]) if "upd" in item else None
+        if self.key_decoder is not None:
+            row.update(self.key_decoder(item))
+        return row
+
+    def decoded_columns(self) -> set[str]:
+        """The columns `from_item` gives back (keys that only a join could resolve are absent)."""
+        columns = {self.id_column, self.created, *(a.column for a in self.attributes)}
+        if self.updated:
+            columns.add(self.updated)
+        return columns | set(self.decoded_key_columns)
+
+    @property
+    def decoded_key_columns(self) -> tuple[str, ...]:
+        return _DECODED_KEY_COLUMNS.get(self.tp, ())
 
     def is_expired(self, item: Mapping, now: int) -> bool:
         return self.ttl is not None and self.ttl.is_expired(item["ttl"], now)
@@ -154,7 +243,8 @@ def _problem_keys(row: Row) -> dict:
 
 def _testcase_keys(row: Row) -> dict:
     if row.get("problem_platform") is None or row.get("problem_number") is None:
-        raise RowRejected(f"test case {row['id']} references problem {row.get('problem_id')}, which does not exist")
+        raise RowRejected(f"test case {row['id']} references problem {row.get('problem_id')}, which does not exist",
+                          "missing_parent")
     return {
         "PK": k.problem_pk(str(row["problem_platform"]), str(row["problem_number"])),
         "SK": k.testcase_sk(row["id"]),
@@ -197,7 +287,7 @@ def _job_progress_keys(row: Row) -> dict:
     if prefix is None:
         raise RowRejected(
             f"job progress {row['id']} belongs to content type {row.get('content_type_id')} "
-            f"(model {model!r}), which is not a migrated job type"
+            f"(model {model!r}), which is not a migrated job type", "unknown_content_type"
         )
     return {"PK": k.join_key(prefix, int(row["object_id"])), "SK": k.job_progress_sk(row["created_at"], row["id"])}
 
@@ -231,6 +321,43 @@ def _testcase_identity(pk: str, sk: str) -> tuple:
 
 def _task_identity(pk: str, sk: str) -> tuple:
     return (k.split_key(pk, 2)[1],)
+
+
+# --- columns that live only in keys, read back (ItemSpec.from_item) ---
+
+_MODEL_BY_JOB_PREFIX = {prefix: model for model, prefix in k.JOB_PK_PREFIX_BY_MODEL.items()}
+
+
+def _google_id_from_keys(item: Mapping) -> dict:
+    return {"google_id": k.split_key(item["GSI1PK"], 2)[1]}
+
+
+def _problem_from_keys(item: Mapping) -> dict:
+    _, platform, number = k.split_key(item["PK"], 3)
+    return {"platform": platform, "problem_id": number}
+
+
+def _testcase_problem_from_keys(item: Mapping) -> dict:
+    _, platform, number = k.split_key(item["PK"], 3)
+    return {"problem_platform": platform, "problem_number": number}
+
+
+def _usage_user_from_keys(item: Mapping) -> dict:
+    return {"user_id": int(k.split_key(item["PK"], 4)[1])}
+
+
+def _job_from_keys(item: Mapping) -> dict:
+    prefix, object_id = k.split_key(item["PK"], 2)
+    return {"object_id": int(object_id), "content_type_model": _MODEL_BY_JOB_PREFIX[prefix]}
+
+
+_DECODED_KEY_COLUMNS = {
+    "usr_gid": ("google_id",),
+    "prob": ("platform", "problem_id"),
+    "tc": ("problem_platform", "problem_number"),
+    "ulog": ("user_id",),
+    "jph": ("object_id", "content_type_model"),
+}
 
 
 def _attrs(*triples: tuple[str, str, object]) -> tuple[Attribute, ...]:
@@ -267,10 +394,12 @@ ITEM_SPECS: dict[str, ItemSpec] = {
         ItemSpec(
             tp="usr_gid", source="users", key_builder=_user_google_id_keys, identity_from_key=_pk_id, updated="updated_at",
             key_columns=("google_id",), only_when_present="google_id", attributes=(),
+            key_decoder=_google_id_from_keys,
         ),
         ItemSpec(
             tp="prob", source="problems", key_builder=_problem_keys,
             identity_columns=("platform", "problem_id"), identity_from_key=_problem_identity,
+            key_decoder=_problem_from_keys,
             key_columns=("platform", "problem_id"), required_columns=("platform", "problem_id"),
             attributes=_attrs(
                 ("tit", "title", TEXT), ("url", "problem_url", TEXT), ("tag", "tags", JSON),
@@ -283,7 +412,8 @@ ITEM_SPECS: dict[str, ItemSpec] = {
             ),
         ),
         ItemSpec(
-            tp="tc", source="test_cases", key_builder=_testcase_keys, identity_from_key=_testcase_identity, key_columns=("problem_id",),
+            tp="tc", source="test_cases", key_builder=_testcase_keys, identity_from_key=_testcase_identity,
+            key_decoder=_testcase_problem_from_keys, key_columns=("problem_id",),
             attributes=_attrs(("inp", "input", TEXT), ("out", "output", TEXT)),
         ),
         ItemSpec(
@@ -300,7 +430,8 @@ ITEM_SPECS: dict[str, ItemSpec] = {
             ),
         ),
         ItemSpec(
-            tp="ulog", source="usage_logs", key_builder=_usage_keys, identity_from_key=_sk_tail_id, ttl=USAGE_TTL,
+            tp="ulog", source="usage_logs", key_builder=_usage_keys, identity_from_key=_sk_tail_id,
+            key_decoder=_usage_user_from_keys, ttl=USAGE_TTL,
             key_columns=("user_id",), required_columns=("user_id", "action"),
             attributes=_attrs(("act", "action", TEXT), ("pid", "problem_id", INTEGER), ("met", "metadata", JSON)),
         ),
@@ -325,7 +456,7 @@ ITEM_SPECS: dict[str, ItemSpec] = {
         ),
         ItemSpec(
             tp="jph", source="job_progress_history", key_builder=_job_progress_keys,
-            identity_from_key=_sk_tail_id, ttl=JOB_PROGRESS_TTL,
+            identity_from_key=_sk_tail_id, ttl=JOB_PROGRESS_TTL, key_decoder=_job_from_keys,
             key_columns=("content_type_id", "object_id"), required_columns=("object_id",),
             attributes=_attrs(("stp", "step", TEXT), ("msg", "message", TEXT), ("sts", "status", TEXT)),
         ),
@@ -448,3 +579,23 @@ def identity_sql(spec: ItemSpec, alias: str = "t") -> str:
 def entity_of_item_type(tp: str) -> str:
     source = ITEM_SPECS[tp].source
     return next(name for name, tables in ENTITY_GROUPS.items() if source in tables)
+
+
+def schema_drift(table: str, live_columns: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """(unmapped, missing) for one source table against the live schema.
+
+    `live_columns` maps table -> its column names now (the table and the tables it joins).
+    Unmapped: live columns the specs neither map nor exclude. Missing: columns the specs
+    read that the live table no longer has.
+    """
+    source = SOURCE_SPECS[table]
+    live = {c.lower() for c in live_columns.get(table, [])}
+    known = {c.lower() for c in source.columns} | {c.lower() for c in source.excluded}
+    unmapped = [f"{table}.{c}" for c in live_columns.get(table, []) if c.lower() not in known]
+    missing = [f"{table}.{c}" for c in source.columns if c.lower() not in live]
+    for join in source.joins:
+        joined = {c.lower() for c in live_columns.get(join.table, [])}
+        for column in (join.remote_column, *join.columns.values()):
+            if column.lower() not in joined:
+                missing.append(f"{join.table}.{column}")
+    return unmapped, missing

@@ -18,6 +18,10 @@ MAX_SORT_KEY_BYTES = 1024
 class InvalidKeyPart(ValueError):
     """A value cannot be placed in a key (empty, contains the separator, too long)."""
 
+    def __init__(self, message: str, code: str = "invalid_key"):
+        super().__init__(message)
+        self.code = code
+
 
 def join_key(*parts: object) -> str:
     """Join key parts with `#`; every part but the last must be free of `#` and non-empty."""
@@ -67,14 +71,16 @@ def key_date(moment: _dt.datetime) -> str:
     return as_utc(moment).strftime("%Y%m%d")
 
 
-def check_key_sizes(pk: str, sk: str) -> None:
-    """DynamoDB limits: partition key 2048 bytes, sort key 1024 bytes (UTF-8)."""
+def check_key_sizes(pk: str, sk: str, index: str = "") -> None:
+    """DynamoDB limits, for the table and each index: partition key 2048 bytes, sort key 1024 (UTF-8)."""
     pk_bytes = len(pk.encode("utf-8"))
     sk_bytes = len(sk.encode("utf-8"))
+    where = f"{index} " if index else ""
     if pk_bytes > MAX_PARTITION_KEY_BYTES:
-        raise InvalidKeyPart(f"partition key is {pk_bytes} bytes (limit {MAX_PARTITION_KEY_BYTES})")
+        raise InvalidKeyPart(f"{where}partition key is {pk_bytes} bytes (limit {MAX_PARTITION_KEY_BYTES})",
+                             "key_too_long")
     if sk_bytes > MAX_SORT_KEY_BYTES:
-        raise InvalidKeyPart(f"sort key is {sk_bytes} bytes (limit {MAX_SORT_KEY_BYTES})")
+        raise InvalidKeyPart(f"{where}sort key is {sk_bytes} bytes (limit {MAX_SORT_KEY_BYTES})", "key_too_long")
 
 
 # --- The keys of DESIGN.md §3, one builder per key shape. Repositories use these too. ---

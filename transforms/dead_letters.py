@@ -1,6 +1,6 @@
 """Dead letters: rows or items that could not be migrated, with the reason.
 
-Each record is {"stage", "table" | "tp", "key", "reason", "row" | "item"}, values made portable
+Each record is {"stage", "code", "table" | "tp", "key", "reason", "row" | "item"}, values made portable
 by `schema.portable`; `transforms.json_lines.WriteJsonLines` writes them one per line, so the
 file can be read by a person and replayed.
 """
@@ -10,14 +10,16 @@ from __future__ import annotations
 from schema.portable import to_portable
 
 
-def dead_letter_for_row(table: str, key: object, reason: str, row: dict) -> dict:
-    return {"stage": "map", "table": table, "key": to_portable(key), "reason": reason, "row": to_portable(row)}
+def dead_letter_for_row(table: str, key: object, reason: str, row: dict, code: str = "invalid_value") -> dict:
+    return {"stage": "map", "table": table, "key": to_portable(key), "code": code, "reason": reason,
+            "row": to_portable(row)}
 
 
-def dead_letter_for_item(stage: str, item: dict, reason: str) -> dict:
+def dead_letter_for_item(stage: str, item: dict, reason: str, code: str = "invalid_value") -> dict:
     dat = item.get("dat") if isinstance(item.get("dat"), dict) else {}
     return {
         "stage": stage,
+        "code": code,
         "tp": item.get("tp"),
         "key": {"PK": item.get("PK"), "SK": item.get("SK"), "id": to_portable(dat.get("id"))},
         "reason": reason,

@@ -65,10 +65,12 @@ def _windowed(output):
 class CompareScannedItems(EngineDoFn):
     """Scanned items -> ((tp, class), n) counts on the main output, differences on `difference`."""
 
-    def __init__(self, mysql_config: MySQLConfig, now: int, sample_rate: float, batch_size: int = LOOKUP_BATCH):
+    def __init__(self, mysql_config: MySQLConfig, now: int, sample_rate: float, compress_over: int | None = None,
+                 batch_size: int = LOOKUP_BATCH):
         super().__init__(mysql_config)
         self._now = now
         self._sample_rate = sample_rate
+        self._compress_over = compress_over
         self._batch_size = batch_size
 
     def start_bundle(self):
@@ -126,7 +128,7 @@ class CompareScannedItems(EngineDoFn):
                 if not spec.produces_item_for(row):
                     continue
                 try:
-                    mapped = spec.to_item(row)
+                    mapped = spec.to_item(row, self._compress_over)
                 except RowRejected:
                     continue  # reported as `unmappable` by the source-side pass
                 expected[(mapped["PK"], mapped["SK"])] = mapped

@@ -30,7 +30,7 @@ class EncodeItemFn(beam.DoFn):
                 counter = self._dead[tp] = Metrics.counter(metrics.NAMESPACE, metrics.dead_letters_encode(tp))
             counter.inc()
             yield beam.pvalue.TaggedOutput(
-                DEAD_LETTER, dead_letter_for_item("encode", item, f"cannot encode for DynamoDB: {error!r}"))
+                DEAD_LETTER, dead_letter_for_item("encode", item, f"cannot encode for DynamoDB: {error!r}", "not_encodable"))
 
 
 class EncodeItems(beam.PTransform):

@@ -44,15 +44,18 @@ def small_source(new_database):
     return config
 
 
-def test_dry_run_writes_nothing_and_prints_counts(small_source, new_table_config):
+def test_dry_run_writes_nothing_and_prints_counts(small_source, new_table_config, tmp_path):
     target = new_table_config()
     assert init_table(target, out=io.StringIO()) == 0
-    code, out, err = run_cli("migrate", "--dry-run", *connection_flags(small_source, target))
+    code, out, err = run_cli("migrate", "--dry-run", "--report", str(tmp_path / "r.json"),
+                             *connection_flags(small_source, target))
     assert code == 0, err
-    assert "DRY RUN" in out
+    assert "DRY RUN" in out and "users/usr " in out and "write units" in out
     users = execute(small_source, "SELECT COUNT(*) FROM users")[0][0]
-    line = next(line for line in out.splitlines() if line.startswith("users/usr "))
-    assert line.split()[2:4] == [str(users), str(users)]
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["dry_run"] is True
+    assert (report["entities"]["usr"]["rows_read"], report["entities"]["usr"]["items"]) == (users, users)
+    assert report["entities"]["usr"]["written"] is None
     assert scan_all(target) == []
 
 
