@@ -13,7 +13,7 @@ from connections.config import DynamoDBConfig
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 
-def _credentials(config: DynamoDBConfig) -> dict:
+def local_credentials(config: DynamoDBConfig) -> dict:
     if config.is_local and not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
         # Explicit dummy credentials: no slow credential-chain probing for a local endpoint.
         return dict(LOCAL_CREDENTIALS)
@@ -32,13 +32,13 @@ def client(config: DynamoDBConfig, *, max_pool_connections: int = 10, max_attemp
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
         ),
-        **_credentials(config),
+        **local_credentials(config),
     )
 
 
 def table_resource(config: DynamoDBConfig):
     """A boto3 Table resource, as the application's repositories take it."""
     resource = boto3.session.Session().resource(
-        "dynamodb", region_name=config.region, endpoint_url=config.endpoint_url, **_credentials(config)
+        "dynamodb", region_name=config.region, endpoint_url=config.endpoint_url, **local_credentials(config)
     )
     return resource.Table(config.table)

@@ -11,9 +11,10 @@ COMMANDS = {
     "init": ("pipelines.init_table", "create the table (keys, GSI1, GSI2, TTL, streams); idempotent"),
     "seed": ("pipelines.seed", "create the AlgoItny schema in MySQL and fill it with sample data"),
     "migrate": ("pipelines.migrate", "read MySQL, map rows to items, write them (--dry-run writes nothing)"),
-    "verify": ("pipelines.verify", "compare both sides: counts per entity"),
+    "verify": ("pipelines.verify", "compare both sides: counts per entity, or every item with --deep"),
+    "replay": ("pipelines.replay", "re-send what a run dead-lettered, once the cause is fixed"),
 }
-BEAM_COMMANDS = ("migrate", "verify")
+BEAM_COMMANDS = ("migrate", "verify", "replay")
 
 DESCRIPTION = """\
 Migrate AlgoItny's MySQL data into one DynamoDB single table (DESIGN.md).

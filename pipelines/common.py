@@ -87,6 +87,16 @@ def check_source_tables(config: MySQLConfig, tables: Iterable[str], allow_unmapp
     return [f"column {c} is not migrated (--allow-unmapped-columns)" for c in unmapped]
 
 
+def count_rows(config: MySQLConfig, tables: Iterable[str]) -> int:
+    """Rows in the source tables now, for progress and ETA."""
+    engine = mysql.engine(config)
+    try:
+        with engine.connect() as conn:
+            return sum(conn.execute(sa.text(f"SELECT COUNT(*) FROM `{t}`")).scalar() for t in tables)
+    finally:
+        engine.dispose()
+
+
 def pipeline_options(beam_args: Sequence[str]) -> PipelineOptions:
     return PipelineOptions(list(beam_args))
 

@@ -6,23 +6,26 @@ import argparse
 import datetime as _dt
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
 
 from connections.config import ConfigError, DynamoDBConfig, MySQLConfig
 from pipelines import common, run_report
 from pipelines.init_table import TableCheckError, check_table_ready
 from schema.entities import ENTITY_GROUPS, sources_for
-from transforms.dynamodb_batch import MAX_BATCH_ITEMS
+from transforms import metrics
+from transforms.duplicate_keys import FindDuplicateKeys
+from transforms.dynamodb_batch import MAX_BATCH_ITEMS, RetryPolicy, WriteAborted
+from pipelines.progress_printer import ProgressPrinter
 from transforms.encode_items import EncodeItems
 from transforms.item_stats import SizeStatsFn
-from transforms.json_lines import WriteJsonLines, read_json_lines
+from transforms.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
 from transforms.read_mysql import DEFAULT_ROWS_PER_RANGE, ReadMySQLTable
 from transforms.to_items import ToItems
-from transforms.write_dynamodb import WriteToDynamoDB
+from transforms.write_dynamodb import DEFAULT_CONCURRENCY, WriteToDynamoDB
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,10 @@ class MigrateSettings:
     report_path: str | None = None
     prices: run_report.Prices = run_report.Prices()
     allow_unmapped_columns: bool = False
+    write_concurrency: int = DEFAULT_CONCURRENCY
+    write_units_per_second_per_worker: float | None = None
+    retry_policy: RetryPolicy = RetryPolicy()
+    progress_dir: str | None = None
 
     def __post_init__(self):
         if not 1 <= self.batch_size <= MAX_BATCH_ITEMS:
@@ -48,6 +55,10 @@ class MigrateSettings:
             raise ConfigError("--rows-per-range must be at least 1")
         if self.compress_over is not None and self.compress_over < 1:
             raise ConfigError("--compress-over must be a positive number of bytes")
+        if self.write_concurrency < 1:
+            raise ConfigError("--write-concurrency must be at least 1")
+        if self.write_units_per_second_per_worker is not None and self.write_units_per_second_per_worker <= 0:
+            raise ConfigError("--max-write-rate must be positive")
 
 
 def _stats_record(element) -> dict:
@@ -58,15 +69,19 @@ def _stats_record(element) -> dict:
 def build_pipeline(p: beam.Pipeline, settings: MigrateSettings) -> None:
     items, dead_letters, measures = [], [], []
     for table in settings.tables:
-        rows = p | f"Read {table}" >> ReadMySQLTable(settings.mysql, table, settings.rows_per_range)
-        mapped = rows | f"Map {table}" >> ToItems(table, settings.now, settings.compress_over)
+        duplicates = p | f"Duplicates {table}" >> FindDuplicateKeys(settings.mysql, table)
+        rows = p | f"Read {table}" >> ReadMySQLTable(settings.mysql, table, settings.rows_per_range,
+                                                      settings.progress_dir)
+        mapped = rows | f"Map {table}" >> ToItems(table, settings.now, settings.compress_over, duplicates)
         items.append(mapped.items)
         dead_letters.append(mapped.dead_letter)
         measures.append(mapped.measure)
     encoded = items | "AllItems" >> beam.Flatten() | "Encode" >> EncodeItems()
     dead_letters.append(encoded.dead_letter)
     if not settings.dry_run:
-        _ = encoded.encoded | "Write" >> WriteToDynamoDB(settings.dynamo, settings.batch_size)
+        dead_letters.append(encoded.encoded | "Write" >> WriteToDynamoDB(
+            settings.dynamo, settings.batch_size, settings.write_concurrency,
+            settings.write_units_per_second_per_worker, settings.retry_policy, settings.progress_dir))
     _ = dead_letters | "AllDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteJsonLines(
         settings.dead_letter_path)
     _ = (measures | "AllMeasures" >> beam.Flatten()
@@ -92,6 +107,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", dest="report_path", help="also write the run report as JSON here")
     parser.add_argument("--allow-unmapped-columns", action="store_true",
                         help="warn instead of failing when a source table has columns the specs do not know")
+    parser.add_argument("--write-concurrency", type=int, default=DEFAULT_CONCURRENCY,
+                        help=f"BatchWriteItem requests in flight per worker (default {DEFAULT_CONCURRENCY})")
+    parser.add_argument("--max-write-rate", type=float, metavar="UNITS_PER_SECOND",
+                        help="write units per second for the whole pipeline, divided across workers "
+                             "(leave room for a live table's own traffic); default unlimited")
+    parser.add_argument("--write-max-attempts", type=int, default=RetryPolicy.max_attempts,
+                        help="attempts per batch before its items are dead-lettered")
+    parser.add_argument("--write-max-seconds", type=float, default=RetryPolicy.max_elapsed_seconds,
+                        help="seconds per batch before its items are dead-lettered")
     parser.add_argument("--price-per-million-writes", type=float, default=run_report.DEFAULT_PRICE_PER_MILLION_WRITES,
                         help="USD per million on-demand write request units (for the report)")
     parser.add_argument("--price-per-gb-month", type=float, default=run_report.DEFAULT_PRICE_PER_GB_MONTH,
@@ -126,7 +150,26 @@ def settings_from(args: argparse.Namespace, options) -> MigrateSettings:
         report_path=args.report_path,
         prices=run_report.Prices(args.price_per_million_writes, args.price_per_gb_month),
         allow_unmapped_columns=args.allow_unmapped_columns,
+        write_concurrency=args.write_concurrency,
+        write_units_per_second_per_worker=(args.max_write_rate / worker_count(options)) if args.max_write_rate else None,
+        retry_policy=RetryPolicy(max_attempts=args.write_max_attempts, max_elapsed_seconds=args.write_max_seconds),
+        progress_dir=local_progress_dir(options),
     )
+
+
+def worker_count(options) -> int:
+    """Writer instances the runner will run (the DirectRunner's worker count, else Dataflow's)."""
+    values = options.get_all_options()
+    return max(1, int(values.get("direct_num_workers") or values.get("max_num_workers")
+                      or values.get("num_workers") or 1))
+
+
+def local_progress_dir(options) -> str | None:
+    """Workers report progress through files only where they share the driver's disk."""
+    runner = options.get_all_options().get("runner")
+    if runner not in (None, "DirectRunner", "direct", "SwitchingDirectRunner", "BundleBasedDirectRunner"):
+        return None
+    return tempfile.mkdtemp(prefix="algoitny-etl-progress-")
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
@@ -147,8 +190,19 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, settings)
-    result = pipeline.run()
-    result.wait_until_finish()
+    printer = ProgressPrinter(settings.progress_dir, common.count_rows(settings.mysql, settings.tables),
+                              sys.stderr) if settings.progress_dir else None
+    try:
+        if printer:
+            printer.start()
+        result = pipeline.run()
+        result.wait_until_finish()
+    except WriteAborted as error:
+        print(f"migrate: stopped: {error}", file=sys.stderr)
+        return common.EXIT_CANNOT_RUN
+    finally:
+        if printer:
+            printer.stop()
     return report(settings, common.counters(result), time.monotonic() - started)
 
 
@@ -157,6 +211,12 @@ def report(settings: MigrateSettings, counts: dict[str, int], elapsed: float) ->
     dead = run_report.dead_letters_by_reason(settings.dead_letter_path)
     summary = run_report.build(settings.tables, counts, sizes, dead, settings.prices, settings.dry_run)
     summary["elapsed_seconds"] = round(elapsed, 1)
+    summary["writes"] = None if settings.dry_run else {
+        "requests": counts.get(metrics.WRITE_REQUESTS, 0), "retries": counts.get(metrics.WRITE_RETRIES, 0),
+        "throttled": counts.get(metrics.WRITE_THROTTLES, 0),
+        "unprocessed_resent": counts.get(metrics.WRITE_UNPROCESSED_RESENT, 0),
+        "consumed_write_units": counts.get(metrics.WRITE_CONSUMED_UNITS, 0),
+        "bytes": counts.get(metrics.WRITE_BYTES, 0)}
     run_report.print_report(summary, sys.stdout)
     total_items = summary["totals"]["items"]
     rate = total_items / elapsed if elapsed > 0 else 0.0
@@ -173,13 +233,6 @@ def report(settings: MigrateSettings, counts: dict[str, int], elapsed: float) ->
             print("migrate: the dry run found rows the migration would lose; fix them or accept the dead letters",
                   file=sys.stderr)
         return common.EXIT_DIFFERENCES
-    _remove_empty(settings.dead_letter_path)
+    remove_if_empty(settings.dead_letter_path)
     return common.EXIT_OK
 
-
-def _remove_empty(path: str) -> None:
-    if FileSystems.exists(path):
-        with FileSystems.open(path) as handle:
-            empty = not handle.read(1)
-        if empty:
-            FileSystems.delete([path])

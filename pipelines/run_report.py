@@ -103,6 +103,12 @@ def print_report(report: dict, out) -> None:
           f"${totals['write_cost']:,.2f} at ${prices['per_million_writes']}/million on demand", file=out)
     print(f"storage: {totals['storage_gib']:.4f} GiB (items + 100 B each, + indexes) = "
           f"${totals['monthly_storage_cost']:,.4f}/month at ${prices['per_gb_month']}/GB-month", file=out)
+    writes = report.get("writes")
+    if writes:
+        print(f"requests: {writes['requests']:,} BatchWriteItem, {writes['retries']:,} retried "
+              f"({writes['throttled']:,} throttled, {writes['unprocessed_resent']:,} items re-sent as "
+              f"UnprocessedItems); {writes['consumed_write_units']:,} write units consumed as DynamoDB reported; "
+              f"{writes['bytes']:,} bytes sent", file=out)
     if totals["long_name_bytes"]:
         print(f"short attribute names: {totals['bytes']:,} bytes instead of {totals['long_name_bytes']:,} with full "
               f"column names, {totals['short_name_saving']:.1%} smaller (the original design claimed about 40%)",

@@ -7,6 +7,8 @@ file can be read by a person and replayed.
 
 from __future__ import annotations
 
+import json
+
 from schema.portable import to_portable
 
 
@@ -25,3 +27,9 @@ def dead_letter_for_item(stage: str, item: dict, reason: str, code: str = "inval
         "reason": reason,
         "item": to_portable(item),
     }
+
+
+def dead_letter_for_write(item_key: tuple[str, str], tp: str, item_json: str, reason: str, code: str) -> dict:
+    """An item DynamoDB did not take; `item` is the DynamoDB JSON that was sent, ready to re-send."""
+    return {"stage": "write", "code": code, "tp": tp, "key": {"PK": item_key[0], "SK": item_key[1]},
+            "reason": reason, "item": json.loads(item_json)}

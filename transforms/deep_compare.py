@@ -21,9 +21,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 import apache_beam as beam
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.timestamp import MIN_TIMESTAMP
-from apache_beam.utils.windowed_value import WindowedValue
 
 from connections import dynamodb
 from connections.config import DynamoDBConfig, MySQLConfig
@@ -33,6 +30,7 @@ from transforms.dynamodb_read import MAX_BATCH_GET_KEYS, batch_get
 from transforms.dynamodb_scan import LiveItemsOfTypes
 from transforms.mysql_source import select_by_identity
 from transforms.read_mysql import EngineDoFn
+from transforms.windowing import in_global_window
 
 DIFFERENCE = "difference"
 LOOKUP_BATCH = 250
@@ -53,13 +51,6 @@ def difference(kind: str, tp: str, pk: str, sk: str, paths: list[str] | None = N
     if paths is not None:
         record["paths"] = paths
     return record
-
-
-def _windowed(output):
-    """finish_bundle() must emit windowed values; everything here is in the global window."""
-    if isinstance(output, beam.pvalue.TaggedOutput):
-        return beam.pvalue.TaggedOutput(output.tag, WindowedValue(output.value, MIN_TIMESTAMP, [GlobalWindow()]))
-    return WindowedValue(output, MIN_TIMESTAMP, [GlobalWindow()])
 
 
 class CompareScannedItems(EngineDoFn):
@@ -88,7 +79,7 @@ class CompareScannedItems(EngineDoFn):
     def finish_bundle(self):
         for table in list(self._pending):
             for output in self._compare(table):
-                yield _windowed(output)
+                yield in_global_window(output)
 
     def _compare(self, table: str):
         items, self._pending[table] = self._pending.pop(table), []
@@ -158,7 +149,7 @@ class FindUnseenExpected(beam.DoFn):
 
     def finish_bundle(self):
         for output in self._check():
-            yield _windowed(output)
+            yield in_global_window(output)
 
     def _check(self):
         items, self._pending = self._pending, []

@@ -1,107 +1,250 @@
-"""Plain boto3 batch writing (no Beam here): BatchWriteItem with UnprocessedItems re-sent.
+"""Plain batch writing (no Beam here): BatchWriteItem that never loses an item.
 
-What boto3's `Table.batch_writer()` lacks and this has: backoff with jitter between
-re-sends of UnprocessedItems, a bound after which it fails loudly instead of looping or
-dropping, and a flush before a key repeats inside one batch (DynamoDB rejects such a batch).
+What boto3's `Table.batch_writer()` lacks and this has: backoff with jitter between re-sends
+of UnprocessedItems and after throttling, 5xx answers, resets and timeouts, bounded by
+attempts and time; a request-size limit computed from the items' JSON; a flush before a key
+repeats inside one batch; a batch DynamoDB refuses as invalid split in halves until the bad
+item stands alone (its batch-mates are written, it is returned as a failure); several
+requests in flight; a write-rate limit; and counts of everything.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
-from boto3.dynamodb.types import TypeSerializer
+from transforms.dynamodb_wire import MAX_REQUEST_BYTES, DynamoDBError, EncodedItem, batch_write_body
 
 MAX_BATCH_ITEMS = 25
+REQUEST_OVERHEAD_BYTES = 1024  # {"RequestItems":{"<table>":[...]},"ReturnConsumedCapacity":"TOTAL"}
+# Errors about the request as a whole: no point splitting it, every batch would fail the same way.
+ITEM_LEVEL_ERRORS = frozenset({"ValidationException", "SerializationException",
+                               "ItemCollectionSizeLimitExceededException"})
 
 
-class BatchWriteFailed(RuntimeError):
-    """Items still unprocessed after the retry bound; nothing is dropped silently."""
+class WriteAborted(RuntimeError):
+    """DynamoDB refuses every request (missing table, no access, bad credentials): stop the run."""
 
 
 @dataclass(frozen=True)
-class Backoff:
+class RetryPolicy:
     base_seconds: float = 0.05
     cap_seconds: float = 5.0
-    max_elapsed_seconds: float = 900.0
+    max_attempts: int = 20
+    max_elapsed_seconds: float = 600.0
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
         return rng.uniform(0, min(self.cap_seconds, self.base_seconds * (2 ** attempt)))
 
 
+Backoff = RetryPolicy  # read paths (BatchGetItem) use the same policy
+
+
+class WriteRateLimiter:
+    """Token bucket in write units per second (one second of burst); None = unlimited."""
+
+    def __init__(self, units_per_second: float | None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self._rate = units_per_second
+        self._clock, self._sleep = clock, sleep
+        self._tokens = units_per_second or 0.0
+        self._stamp = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self, units: int) -> None:
+        if not self._rate:
+            return
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self._rate, self._tokens + (now - self._stamp) * self._rate)
+            self._stamp = now
+            self._tokens -= units
+            wait = -self._tokens / self._rate if self._tokens < 0 else 0.0
+        if wait > 0:
+            self._sleep(wait)
+
+
 @dataclass
 class WriteStats:
+    """Counts shared by the sending threads; `snapshot()` for reporting."""
+
     items: int = 0
-    batches: int = 0
+    bytes: int = 0
     requests: int = 0
+    retries: int = 0
+    throttles: int = 0
     unprocessed_resent: int = 0
+    consumed_write_units: float = 0.0
+    dead_letters: int = 0
     by_type: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **deltas) -> None:
+        with self._lock:
+            for name, value in deltas.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    def written(self, items: list[EncodedItem]) -> None:
+        with self._lock:
+            self.items += len(items)
+            for item in items:
+                self.by_type[item.tp] = self.by_type.get(item.tp, 0) + 1
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            values = {n: getattr(self, n) for n in ("items", "bytes", "requests", "retries", "throttles",
+                                                     "unprocessed_resent", "consumed_write_units", "dead_letters")}
+            values["by_type"] = dict(self.by_type)
+            return values
 
 
-_serializer = TypeSerializer()
+@dataclass(frozen=True)
+class WriteFailure:
+    item: EncodedItem
+    reason: str
+    code: str
 
 
-def to_wire(item: dict) -> dict:
-    """An item of Python values -> the DynamoDB JSON attribute map, built once per item."""
-    return {name: _serializer.serialize(value) for name, value in item.items()}
+class BatchSender:
+    """Sends one batch until every item is written or has failed for a stated reason."""
+
+    def __init__(self, http, table: str, policy: RetryPolicy = RetryPolicy(), limiter: WriteRateLimiter | None = None,
+                 stats: WriteStats | None = None, sleep: Callable[[float], None] = time.sleep,
+                 rng: random.Random | None = None):
+        self._http = http
+        self._table = table
+        self._policy = policy
+        self._limiter = limiter or WriteRateLimiter(None)
+        self.stats = stats or WriteStats()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    def send(self, batch: list[EncodedItem]) -> list[WriteFailure]:
+        pending = list(batch)
+        started, attempt, last_error = time.monotonic(), 0, ""
+        while pending:
+            if attempt >= self._policy.max_attempts or time.monotonic() - started > self._policy.max_elapsed_seconds:
+                reason = (f"not written after {attempt} attempts over {time.monotonic() - started:.0f} s; "
+                          f"last: {last_error}")
+                self.stats.add(dead_letters=len(pending))
+                return [WriteFailure(item, reason, "write_retries_exhausted") for item in pending]
+            if attempt:
+                self.stats.add(retries=1)
+                self._sleep(self._policy.delay(attempt - 1, self._rng))
+            self._limiter.acquire(sum(item.write_units for item in pending))
+            body = batch_write_body(self._table, pending)
+            attempt += 1
+            try:
+                self.stats.add(requests=1)
+                answer = self._http.call("BatchWriteItem", body)
+            except DynamoDBError as error:
+                last_error = str(error)
+                if error.retryable:
+                    self.stats.add(throttles=1 if error.throttle else 0)
+                    continue
+                if error.code in ITEM_LEVEL_ERRORS:
+                    return self._isolate(pending, error)
+                raise WriteAborted(f"DynamoDB refused a BatchWriteItem to {self._table}: {error}") from None
+            unprocessed = self._unprocessed(answer, pending)
+            done = [item for item in pending if (item.pk, item.sk) not in unprocessed]
+            self.stats.written(done)
+            self.stats.add(bytes=sum(len(item.json) for item in done),
+                           consumed_write_units=sum(c.get("CapacityUnits", 0.0)
+                                                    for c in answer.get("ConsumedCapacity") or []))
+            pending = [item for item in pending if (item.pk, item.sk) in unprocessed]
+            if pending:
+                self.stats.add(unprocessed_resent=len(pending))
+                last_error = f"{len(pending)} items returned as UnprocessedItems"
+        return []
+
+    def _unprocessed(self, answer: dict, pending: list[EncodedItem]) -> set[tuple[str, str]]:
+        returned = (answer.get("UnprocessedItems") or {}).get(self._table) or []
+        return {(r["PutRequest"]["Item"]["PK"]["S"], r["PutRequest"]["Item"]["SK"]["S"]) for r in returned}
+
+    def _isolate(self, batch: list[EncodedItem], error: DynamoDBError) -> list[WriteFailure]:
+        """A batch refused as invalid: halve it until the bad items stand alone."""
+        if len(batch) == 1:
+            self.stats.add(dead_letters=1)
+            return [WriteFailure(batch[0], f"DynamoDB refused the item: {error}", "write_refused")]
+        middle = len(batch) // 2
+        return self.send(batch[:middle]) + self.send(batch[middle:])
 
 
 class BatchWriter:
-    """Buffers items and sends them with BatchWriteItem, at most `batch_size` per request."""
+    """Groups items into batches (<= batch_size items, <= 16 MB, no repeated key) and sends
+    them, `concurrency` at a time. `take_failures()` hands back what could not be written."""
 
-    def __init__(self, client, table: str, batch_size: int = MAX_BATCH_ITEMS, backoff: Backoff = Backoff(),
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+    def __init__(self, sender: BatchSender, batch_size: int = MAX_BATCH_ITEMS, concurrency: int = 1,
+                 executor: ThreadPoolExecutor | None = None):
         if not 1 <= batch_size <= MAX_BATCH_ITEMS:
             raise ValueError(f"batch size must be between 1 and {MAX_BATCH_ITEMS}, got {batch_size}")
-        self._client = client
-        self._table = table
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._sender = sender
         self._batch_size = batch_size
-        self._backoff = backoff
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._buffer: list[dict] = []
-        self._keys: set[tuple] = set()
-        self.stats = WriteStats()
+        self._concurrency = concurrency
+        self._executor = executor if concurrency > 1 else None
+        self._in_flight: list[Future] = []
+        self._slots = threading.BoundedSemaphore(concurrency * 2)
+        self._buffer: list[EncodedItem] = []
+        self._keys: set[tuple[str, str]] = set()
+        self._bytes = REQUEST_OVERHEAD_BYTES
+        self._failures: list[WriteFailure] = []
+        self._lock = threading.Lock()
 
-    def put(self, wire_item: dict) -> None:
-        """Add one item already in DynamoDB JSON form (see `to_wire`)."""
-        key = (wire_item["PK"]["S"], wire_item["SK"]["S"])
-        if key in self._keys:
-            # The same key twice in one request is a ValidationException; send the first one first.
-            self.flush()
-        self._buffer.append({"PutRequest": {"Item": wire_item}})
+    @property
+    def stats(self) -> WriteStats:
+        return self._sender.stats
+
+    def put(self, item: EncodedItem) -> None:
+        key = (item.pk, item.sk)
+        size = item.request_bytes
+        if key in self._keys or self._bytes + size > MAX_REQUEST_BYTES:
+            self._dispatch()  # the same key twice in one request is refused; keep each request under 16 MB
+        self._buffer.append(item)
         self._keys.add(key)
-        tp = wire_item.get("tp", {}).get("S")
-        self.stats.by_type[tp] = self.stats.by_type.get(tp, 0) + 1
+        self._bytes += size
         if len(self._buffer) >= self._batch_size:
-            self.flush()
+            self._dispatch()
 
     def flush(self) -> None:
+        self._dispatch()
+        for future in self._in_flight:
+            future.result()  # re-raises WriteAborted and the like
+        self._in_flight = []
+
+    def take_failures(self) -> list[WriteFailure]:
+        with self._lock:
+            failures, self._failures = self._failures, []
+        return failures
+
+    def _dispatch(self) -> None:
         if not self._buffer:
             return
-        requests, self._buffer, self._keys = self._buffer, [], set()
-        self._send(requests)
-        self.stats.items += len(requests)
-        self.stats.batches += 1
+        batch, self._buffer, self._keys, self._bytes = self._buffer, [], set(), REQUEST_OVERHEAD_BYTES
+        for future in self._in_flight:
+            if future.done() and future.exception() is not None:
+                raise future.exception()  # e.g. WriteAborted: stop reading, the run has failed
+        if self._executor is None:
+            self._record(self._sender.send(batch))
+            return
+        self._slots.acquire()  # at most 2x concurrency batches held in memory
+        self._in_flight = [f for f in self._in_flight if not f.done() or f.exception() is not None]
+        future = self._executor.submit(self._sender.send, batch)
+        future.add_done_callback(self._finished)
+        self._in_flight.append(future)
 
-    def _send(self, requests: list[dict]) -> None:
-        started = time.monotonic()
-        attempt = 0
-        pending = requests
-        while True:
-            self.stats.requests += 1
-            response = self._client.batch_write_item(RequestItems={self._table: pending})
-            pending = (response.get("UnprocessedItems") or {}).get(self._table) or []
-            if not pending:
-                return
-            self.stats.unprocessed_resent += len(pending)
-            if time.monotonic() - started > self._backoff.max_elapsed_seconds:
-                raise BatchWriteFailed(
-                    f"{len(pending)} items of a batch to {self._table} still unprocessed after "
-                    f"{attempt + 1} attempts over {self._backoff.max_elapsed_seconds:.0f} s"
-                )
-            self._sleep(self._backoff.delay(attempt, self._rng))
-            attempt += 1
+    def _finished(self, future: Future) -> None:
+        self._slots.release()
+        if future.exception() is None:
+            self._record(future.result())
+
+    def _record(self, failures: list[WriteFailure]) -> None:
+        if failures:
+            with self._lock:
+                self._failures.extend(failures)

@@ -44,3 +44,12 @@ def iter_json_lines(path: str) -> Iterator[dict]:
 
 def read_json_lines(path: str) -> list[dict]:
     return list(iter_json_lines(path))
+
+
+def remove_if_empty(path: str) -> None:
+    """A run that wrote no records leaves no empty file behind."""
+    if FileSystems.exists(path):
+        with FileSystems.open(path) as handle:
+            empty = not handle.read(1)
+        if empty:
+            FileSystems.delete([path])

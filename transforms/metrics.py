@@ -30,3 +30,10 @@ WRITE_UNPROCESSED_RESENT = "write.unprocessed_resent"
 
 def dead_letters_encode(tp: str) -> str:
     return f"dead_letters_encode.{tp}"
+
+
+WRITE_RETRIES = "write.retries"
+WRITE_THROTTLES = "write.throttles"
+WRITE_CONSUMED_UNITS = "write.consumed_write_units"
+WRITE_BYTES = "write.bytes"
+WRITE_DEAD_LETTERS = "write.dead_letters"

@@ -139,3 +139,19 @@ def count_range(engine: sa.Engine, source: SourceSpec, key_range: KeyRange,
     with engine.connect() as conn:
         values = conn.execute(sa.text(sql), {**range_params, **params}).one()
     return {name: int(value) for name, value in zip(conditions, values)}
+
+
+def duplicate_identities(engine: sa.Engine, source: SourceSpec, columns: tuple[str, ...],
+                         limit: int = 10_000) -> list[tuple[tuple, list]]:
+    """Groups of rows whose `columns` are byte-for-byte equal: [(identity, [row keys])].
+
+    Compared as bytes (BINARY), as DynamoDB compares keys, not under the column's collation.
+    """
+    binary = ", ".join(f"BINARY t.{_q(c)}" for c in columns)
+    values = ", ".join(f"MIN(t.{_q(c)})" for c in columns)
+    sql = (f"SELECT {values}, GROUP_CONCAT(t.{_q(source.key)} ORDER BY t.{_q(source.key)} SEPARATOR '\\n') "
+           f"FROM {_q(source.table)} t GROUP BY {binary} HAVING COUNT(*) > 1 LIMIT {int(limit)}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET SESSION group_concat_max_len = 1048576")
+        rows = conn.execute(sa.text(sql)).all()
+    return [(tuple(row[:-1]), row[-1].split("\n")) for row in rows]

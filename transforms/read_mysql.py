@@ -14,6 +14,7 @@ from connections.config import MySQLConfig
 from schema.entities import SOURCE_SPECS
 from transforms import metrics
 from transforms.mysql_source import KeyRange, split_key_ranges, stream_range
+from transforms.progress import ProgressFile
 
 DEFAULT_ROWS_PER_RANGE = 20_000
 
@@ -48,9 +49,15 @@ class SplitIntoKeyRanges(EngineDoFn):
 class ReadKeyRange(EngineDoFn):
     """KeyRange -> the rows in it, as dicts of column (or join alias) -> value."""
 
-    def __init__(self, mysql_config: MySQLConfig):
+    def __init__(self, mysql_config: MySQLConfig, progress_dir: str | None = None):
         super().__init__(mysql_config)
+        self._progress_dir = progress_dir
+
+    def setup(self):
+        super().setup()
         self._rows = {}
+        self._total = 0
+        self._progress = ProgressFile(self._progress_dir, "read") if self._progress_dir else None
 
     def process(self, key_range: KeyRange):
         counter = self._rows.get(key_range.table)
@@ -59,8 +66,13 @@ class ReadKeyRange(EngineDoFn):
         count = 0
         for row in stream_range(self._engine, SOURCE_SPECS[key_range.table], key_range):
             count += 1
+            if self._progress is not None and not count % 1000:
+                self._progress.update({"rows_read": self._total + count})
             yield row
         counter.inc(count)
+        self._total += count
+        if self._progress is not None:
+            self._progress.update({"rows_read": self._total}, force=True)
 
 
 class SplitTable(beam.PTransform):
@@ -84,15 +96,17 @@ class SplitTable(beam.PTransform):
 class ReadMySQLTable(beam.PTransform):
     """The rows of one source table, read range by range in parallel."""
 
-    def __init__(self, mysql_config: MySQLConfig, table: str, rows_per_range: int = DEFAULT_ROWS_PER_RANGE):
+    def __init__(self, mysql_config: MySQLConfig, table: str, rows_per_range: int = DEFAULT_ROWS_PER_RANGE,
+                 progress_dir: str | None = None):
         super().__init__()
         self._mysql_config = mysql_config
         self._table = table
         self._rows_per_range = rows_per_range
+        self._progress_dir = progress_dir
 
     def expand(self, pbegin):
         return (
             pbegin
             | "Split" >> SplitTable(self._mysql_config, self._table, self._rows_per_range)
-            | "ReadKeyRange" >> beam.ParDo(ReadKeyRange(self._mysql_config))
+            | "ReadKeyRange" >> beam.ParDo(ReadKeyRange(self._mysql_config, self._progress_dir))
         )

@@ -37,10 +37,27 @@ class RowToItems(beam.DoFn):
         self._expired = {s.tp: Metrics.counter(metrics.NAMESPACE, metrics.items_expired(s.tp)) for s in self._specs}
         self._dead = Metrics.counter(metrics.NAMESPACE, metrics.dead_letters(self._table))
 
-    def process(self, row: dict):
+    def start_bundle(self):
+        self._duplicates_seen = None
+        self._duplicates = {}
+
+    def _colliding(self, duplicates) -> dict:
+        """(tp, identity) -> the row keys sharing it, built once per bundle from the side input."""
+        if duplicates is not self._duplicates_seen:
+            self._duplicates_seen = duplicates
+            self._duplicates = {(tp, tuple(identity)): keys for tp, identity, keys in duplicates}
+        return self._duplicates
+
+    def process(self, row: dict, duplicates=()):
         built = []
         try:
+            colliding = self._colliding(duplicates) if duplicates else {}
             for spec in self._specs:
+                if colliding and (spec.tp, spec.identity_of_row(row)) in colliding:
+                    keys = colliding[(spec.tp, spec.identity_of_row(row))]
+                    raise RowRejected(f"{self._table} rows {', '.join(map(str, keys))} all map to the same "
+                                      f"{spec.tp} key; none is migrated, so none overwrites another",
+                                      "duplicate_key")
                 if spec.produces_item_for(row):
                     info: dict = {}
                     built.append((spec, spec.to_item(row, self._compress_over, info), info))
@@ -61,12 +78,16 @@ class RowToItems(beam.DoFn):
 class ToItems(beam.PTransform):
     """Rows of `table` -> items (main), dead letters (`dead_letter`), size measures (`measure`)."""
 
-    def __init__(self, table: str, now: int, compress_over: int | None = None):
+    def __init__(self, table: str, now: int, compress_over: int | None = None, duplicates=None):
+        """`duplicates`: optional PCollection from FindDuplicateKeys for this table."""
         super().__init__()
         self._table = table
         self._now = now
         self._compress_over = compress_over
+        self._duplicates = duplicates
 
     def expand(self, rows):
-        return rows | "RowToItems" >> beam.ParDo(RowToItems(self._table, self._now, self._compress_over)).with_outputs(
-            DEAD_LETTER, MEASURE, main="items")
+        side = (beam.pvalue.AsList(self._duplicates),) if self._duplicates is not None else ()
+        return rows | "RowToItems" >> beam.ParDo(
+            RowToItems(self._table, self._now, self._compress_over), *side).with_outputs(
+                DEAD_LETTER, MEASURE, main="items")

@@ -9,6 +9,7 @@ depends on one process.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -48,7 +49,7 @@ class Migrated:
         finally:
             engine.dispose()
 
-    @property
+    @functools.cached_property
     def client(self):
         return dynamodb.client(self.target)
 

@@ -1,6 +1,7 @@
 """ToItems and EncodeItems as composites in a TestPipeline, with literal rows."""
 
 import datetime as dt
+import json
 
 import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
@@ -37,6 +38,6 @@ def test_a_user_row_gives_two_items_and_encoding_gives_dynamodb_json():
     with TestPipeline() as p:
         mapped = p | beam.Create([user]) | ToItems("users", NOW)
         encoded = mapped.items | EncodeItems()
-        assert_that(encoded.encoded | beam.Map(lambda w: (w["SK"]["S"], w["GSI1PK"]["S"], w["tp"]["S"])),
+        assert_that(encoded.encoded | beam.Map(lambda e: (e.sk, json.loads(e.json)["GSI1PK"]["S"], e.tp)),
                     equal_to([("META", "EMAIL#a@b.c", "usr"), ("GID", "GID#g1", "usr_gid")]), label="encoded")
         assert_that(encoded.dead_letter, equal_to([]), label="none dead")
