@@ -57,6 +57,10 @@ def fresh_table(table: str) -> DynamoDBConfig:
     return config
 
 
+def drop_table(config: DynamoDBConfig) -> None:
+    dynamodb.client(config).delete_table(TableName=config.table)
+
+
 def cli(*args: str, env: dict | None = None) -> "Measured":
     """Run algoitny-etl in a subprocess; wall time and peak RSS of its whole process tree."""
     return measure([ETL, *args], env=env)

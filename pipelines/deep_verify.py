@@ -78,7 +78,7 @@ def build_unseen_pipeline(p: beam.Pipeline, settings, item_types: tuple[str, ...
         mapped = (p | f"Read {table}" >> ReadMySQLTable(settings.mysql, table, settings.rows_per_range)
                   | f"Map {table}" >> ToItems(table, settings.now, settings.compress_over))
         unseen = (mapped.items
-                  | f"Only {table}" >> beam.Filter(lambda item, types=wanted: item["tp"] in types)
+                  | f"Only {table}" >> beam.Filter(lambda item, types=wanted: item.tp in types)
                   | f"FindUnseen {table}" >> beam.ParDo(FindUnseenExpected(
                       settings.dynamo, verified, settings.now, settings.sample_rate)).with_outputs(
                           DIFFERENCE, main="counts"))

@@ -83,10 +83,10 @@ def build_pipeline(p: beam.Pipeline, settings, path: str, new_path: str) -> None
         mapped = reread.rows | f"Map {table}" >> ToItems(table, settings.now, settings.compress_over)
         items.append(mapped.items)
         dead += [reread.gone, mapped.dead_letter]
-    items.append(encodes | "Item" >> beam.Map(lambda r: from_portable(r["item"])))
-    encoded = items | "AllItems" >> beam.Flatten() | "Encode" >> EncodeItems()
+    encoded = encodes | "Item" >> beam.Map(lambda r: from_portable(r["item"])) | "Encode" >> EncodeItems()
     dead.append(encoded.dead_letter)
-    to_send = (encoded.encoded, writes | "AsSent" >> beam.Map(encoded_from_write_record)) | "AllToSend" >> beam.Flatten()
+    to_send = (*items, encoded.encoded, writes | "AsSent" >> beam.Map(encoded_from_write_record)
+               ) | "AllToSend" >> beam.Flatten()
     dead.append(to_send | "Write" >> WriteToDynamoDB(settings.dynamo, settings.batch_size, settings.concurrency,
                                                      policy=settings.policy))
     _ = dead | "AllDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteJsonLines(new_path)

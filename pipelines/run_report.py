@@ -105,10 +105,12 @@ def print_report(report: dict, out) -> None:
           f"${totals['monthly_storage_cost']:,.4f}/month at ${prices['per_gb_month']}/GB-month", file=out)
     writes = report.get("writes")
     if writes:
+        consumed = (f"{writes['consumed_write_units']:,} write units consumed (table + indexes) as DynamoDB reported"
+                    if writes["consumed_write_units"] is not None else
+                    "ConsumedCapacity not requested (write units above are computed from item sizes)")
         print(f"requests: {writes['requests']:,} BatchWriteItem, {writes['retries']:,} retried "
               f"({writes['throttled']:,} throttled, {writes['unprocessed_resent']:,} items re-sent as "
-              f"UnprocessedItems); {writes['consumed_write_units']:,} write units consumed as DynamoDB reported; "
-              f"{writes['bytes']:,} bytes sent", file=out)
+              f"UnprocessedItems); {consumed}; {writes['bytes']:,} bytes sent", file=out)
     if totals["long_name_bytes"]:
         print(f"short attribute names: {totals['bytes']:,} bytes instead of {totals['long_name_bytes']:,} with full "
               f"column names, {totals['short_name_saving']:.1%} smaller (the original design claimed about 40%)",

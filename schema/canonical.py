@@ -6,6 +6,7 @@ dicts. Built either from Python values (an item the mapping produced) or from Dy
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 
 from schema import compression
@@ -43,8 +44,8 @@ def from_wire(attribute: dict) -> object:
         return bool(value)
     if kind == "NULL":
         return None
-    if kind == "B":
-        return _binary(bytes(value))
+    if kind == "B":  # bytes from boto3; base64 text in raw DynamoDB JSON
+        return _binary(base64.b64decode(value) if isinstance(value, str) else bytes(value))
     if kind == "M":
         return {k: from_wire(v) for k, v in value.items()}
     if kind == "L":
@@ -54,7 +55,7 @@ def from_wire(attribute: dict) -> object:
     if kind == "NS":
         return frozenset(plain_decimal(Decimal(v)) for v in value)
     if kind == "BS":
-        return frozenset(bytes(v) for v in value)
+        return frozenset(base64.b64decode(v) if isinstance(v, str) else bytes(v) for v in value)
     raise TypeError(f"unknown DynamoDB type {kind}")
 
 

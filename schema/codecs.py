@@ -42,6 +42,7 @@ MAX_DIGITS = 38
 MAX_MAGNITUDE = Decimal("9.9999999999999999999999999999999999999E+125")
 MIN_MAGNITUDE = Decimal("1E-130")
 ZERO_DATE_PREFIX = "0000-00-00"
+_INT_LIMIT = 10**MAX_DIGITS
 
 
 class ValueRejected(ValueError):
@@ -70,8 +71,10 @@ def plain_decimal(value: Decimal) -> Decimal:
     return normal
 
 
-def fits_dynamodb_number(value: Decimal) -> bool:
+def fits_dynamodb_number(value: Decimal | int) -> bool:
     """38 significant digits, magnitude within 1E-130 .. 9.99E+125 (or zero)."""
+    if type(value) is int:
+        return -_INT_LIMIT < value < _INT_LIMIT or fits_dynamodb_number(Decimal(value))
     if not value.is_finite():
         return False
     with localcontext() as ctx:
@@ -303,30 +306,40 @@ def _decimals_for_floats(value: object) -> object:
     return value
 
 
-def _native_ok(value: object) -> bool:
-    """Whether DynamoDB can hold this JSON value natively, exactly."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return True
-    if isinstance(value, (int, Decimal)):
-        return fits_dynamodb_number(Decimal(value))
-    if isinstance(value, dict):
-        return all(k != "" and _native_ok(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_native_ok(v) for v in value)
-    return False
+class _NotNative(Exception):
+    """This JSON value cannot be held natively by DynamoDB, exactly."""
 
 
-def _exact_numbers(value: object) -> object:
-    """Numbers in the form DynamoDB and boto3 take exactly (see plain_decimal)."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+def _native(value: object) -> object:
+    """The JSON value with numbers in the form DynamoDB and boto3 take exactly, or _NotNative.
+
+    One pass: numbers beyond 38 digits or DynamoDB's range, and empty object keys, cannot be
+    stored natively; integers whose plain form is longer than 38 digits are sent in exponent
+    form (see plain_decimal).
+    """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
         return value
-    if isinstance(value, int):
-        return value if abs(value) < 10**MAX_DIGITS else plain_decimal(Decimal(value))
-    if isinstance(value, Decimal):
+    if kind is int:
+        if -_INT_LIMIT < value < _INT_LIMIT:
+            return value
+        if not fits_dynamodb_number(value):
+            raise _NotNative
+        return plain_decimal(Decimal(value))
+    if kind is Decimal:
+        if not fits_dynamodb_number(value):
+            raise _NotNative
         return plain_decimal(value)
-    if isinstance(value, dict):
-        return {k: _exact_numbers(v) for k, v in value.items()}
-    return [_exact_numbers(v) for v in value]
+    if kind is dict:
+        result = {}
+        for name, member in value.items():
+            if name == "":
+                raise _NotNative
+            result[name] = _native(member)
+        return result
+    if kind is list:
+        return [_native(member) for member in value]
+    raise _NotNative
 
 
 def parse_json(text: str) -> object:
@@ -353,9 +366,12 @@ class Json(Codec):
         else:
             parsed = _decimals_for_floats(value)
             value = None
-        if isinstance(parsed, str) or not _native_ok(parsed):
-            return value if value is not None else json.dumps(parsed, ensure_ascii=False, default=str)
-        return _exact_numbers(parsed)
+        if not isinstance(parsed, str):
+            try:
+                return _native(parsed)
+            except _NotNative:
+                pass
+        return value if value is not None else json.dumps(parsed, ensure_ascii=False, default=str)
 
     def decode(self, value: object) -> object:
         if isinstance(value, str):

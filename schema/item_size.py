@@ -13,40 +13,68 @@ The limit is 400 KB = 409,600 bytes.
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 MAX_ITEM_BYTES = 400 * 1024
 KILOBYTE = 1024
 
 
 def number_size(value: int | Decimal) -> int:
-    with localcontext() as ctx:
-        ctx.prec = 200
-        number = Decimal(value).normalize()
-    if number == 0:
-        return 1
-    _, digits, exponent = number.as_tuple()
-    highest, lowest = exponent + len(digits) - 1, exponent  # powers of ten of the outer digits
-    pairs = highest // 2 - lowest // 2 + 1
-    return pairs + 1 + (1 if number < 0 else 0)
+    if type(value) is int:
+        if value == 0:
+            return 1
+        text = str(-value if value < 0 else value)
+        significant = text.rstrip("0")
+        digits, exponent = len(significant), len(text) - len(significant)
+        negative = value < 0
+    else:
+        sign, digit_tuple, exponent = Decimal(value).as_tuple()
+        end = len(digit_tuple)
+        while end and digit_tuple[end - 1] == 0:  # trailing zeros are not stored
+            end -= 1
+        if not end or not isinstance(exponent, int):
+            return 1
+        start = 0
+        while digit_tuple[start] == 0:
+            start += 1
+        exponent += len(digit_tuple) - end
+        digits, negative = end - start, bool(sign)
+    highest, lowest = exponent + digits - 1, exponent  # powers of ten of the outer non-zero digits
+    return highest // 2 - lowest // 2 + 2 + negative
 
 
 def value_size(value: object) -> int:
-    if value is None or isinstance(value, bool):
-        return 1
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return len(value.encode("utf-8"))
-    if isinstance(value, (int, Decimal)):
+    if kind is int or kind is Decimal:
         return number_size(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
+    if value is None or kind is bool:
+        return 1
+    if kind is dict:
+        total = 3
+        for name, member in value.items():
+            total += 1 + len(str(name).encode("utf-8")) + value_size(member)
+        return total
+    if kind is list or kind is tuple:
+        total = 3
+        for member in value:
+            total += 1 + value_size(member)
+        return total
+    if kind is bytes or kind is bytearray or kind is memoryview:
         return len(bytes(value))
-    if isinstance(value, dict):
-        return 3 + sum(1 + len(str(k).encode("utf-8")) + value_size(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return 3 + sum(1 + value_size(v) for v in value)
-    if isinstance(value, (set, frozenset)):
-        return sum(value_size(v) for v in value)
-    raise TypeError(f"no DynamoDB size for {type(value).__name__}")
+    if kind is set or kind is frozenset:
+        return sum(value_size(member) for member in value)
+    # Subclasses of the types above (and boto3's Binary wrapper), by their base type.
+    if isinstance(value, bool):
+        return 1
+    if isinstance(value, int):
+        return number_size(int(value))
+    if isinstance(value, str):
+        return len(str(value).encode("utf-8"))
+    if isinstance(getattr(value, "value", None), (bytes, bytearray)):
+        return len(value.value)
+    raise TypeError(f"no DynamoDB size for {kind.__name__}")
 
 
 def attribute_sizes(item: dict) -> dict[str, int]:
@@ -60,7 +88,10 @@ def attribute_sizes(item: dict) -> dict[str, int]:
 
 
 def item_size(item: dict) -> int:
-    return sum(len(name.encode("utf-8")) + value_size(value) for name, value in item.items())
+    total = 0
+    for name, value in item.items():
+        total += len(name.encode("utf-8")) + value_size(value)
+    return total
 
 
 def largest_attributes(item: dict, count: int = 3) -> list[tuple[str, int]]:

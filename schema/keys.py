@@ -59,7 +59,9 @@ def as_utc(moment: _dt.datetime) -> _dt.datetime:
 
 def key_timestamp(moment: _dt.datetime) -> str:
     """`<ts>`: `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC; sorts chronologically as text."""
-    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    m = as_utc(moment)
+    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
+            f"{m.microsecond:06d}Z")
 
 
 def parse_key_timestamp(text: str) -> _dt.datetime:
@@ -68,7 +70,8 @@ def parse_key_timestamp(text: str) -> _dt.datetime:
 
 def key_date(moment: _dt.datetime) -> str:
     """`YYYYMMDD` of the UTC day, as used in usage-log partition keys."""
-    return as_utc(moment).strftime("%Y%m%d")
+    m = as_utc(moment)
+    return f"{m.year:04d}{m.month:02d}{m.day:02d}"
 
 
 def check_key_sizes(pk: str, sk: str, index: str = "") -> None:

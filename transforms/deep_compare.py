@@ -18,6 +18,7 @@ memory). Instead:
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 
 import apache_beam as beam
@@ -28,6 +29,7 @@ from schema import canonical, sampling
 from schema.entities import ITEM_SPECS, SOURCE_SPECS, RowRejected, entity_of_item_type, identity_text
 from transforms.dynamodb_read import MAX_BATCH_GET_KEYS, batch_get
 from transforms.dynamodb_scan import LiveItemsOfTypes
+from transforms.dynamodb_wire import EncodedItem
 from transforms.mysql_source import select_by_identity
 from transforms.read_mysql import EngineDoFn
 from transforms.windowing import in_global_window
@@ -127,7 +129,7 @@ class CompareScannedItems(EngineDoFn):
 
 
 class FindUnseenExpected(beam.DoFn):
-    """Expected items -> differences for those the Scan could not have seen, with counts."""
+    """Expected (encoded) items -> differences for those the Scan could not have seen, with counts."""
 
     def __init__(self, dynamo: DynamoDBConfig, verified_types: tuple[str, ...], now: int, sample_rate: float):
         self._dynamo = dynamo
@@ -140,8 +142,8 @@ class FindUnseenExpected(beam.DoFn):
     def start_bundle(self):
         self._pending = []
 
-    def process(self, item: dict):
-        if not in_sample(item["tp"], item["PK"], item["SK"], self._sample_rate):
+    def process(self, item: EncodedItem):
+        if not in_sample(item.tp, item.pk, item.sk, self._sample_rate):
             return
         self._pending.append(item)
         if len(self._pending) >= MAX_BATCH_GET_KEYS:
@@ -155,18 +157,19 @@ class FindUnseenExpected(beam.DoFn):
         items, self._pending = self._pending, []
         if not items:
             return
-        keys = [{"PK": {"S": i["PK"]}, "SK": {"S": i["SK"]}} for i in items]
+        keys = [{"PK": {"S": i.pk}, "SK": {"S": i.sk}} for i in items]
         actual = {(a["PK"]["S"], a["SK"]["S"]): a for a in batch_get(self._client, self._dynamo.table, keys)}
         counts: Counter = Counter()
         for item in items:
-            tp, pk, sk = item["tp"], item["PK"], item["SK"]
+            tp, pk, sk = item.tp, item.pk, item.sk
             found = actual.get((pk, sk))
             if found is None:
                 counts[(tp, "missing")] += 1
                 yield beam.pvalue.TaggedOutput(DIFFERENCE, difference("missing", tp, pk, sk))
             elif not (self._visible(found) and in_sample(found["tp"]["S"], pk, sk, self._sample_rate)):
                 # There, but the Scan's filter skipped it: compare what is there.
-                paths = canonical.differing_paths(canonical.item_from_python(item), canonical.item_from_wire(found))
+                paths = canonical.differing_paths(canonical.item_from_wire(json.loads(item.json)),
+                                                  canonical.item_from_wire(found))
                 counts[(tp, "mismatched")] += 1
                 yield beam.pvalue.TaggedOutput(DIFFERENCE, difference("mismatched", tp, pk, sk, paths))
         yield from counts.items()

@@ -80,6 +80,7 @@ class WriteStats:
     throttles: int = 0
     unprocessed_resent: int = 0
     consumed_write_units: float = 0.0
+    write_units: int = 0  # computed from item sizes, for the items written
     dead_letters: int = 0
     by_type: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -98,7 +99,8 @@ class WriteStats:
     def snapshot(self) -> dict:
         with self._lock:
             values = {n: getattr(self, n) for n in ("items", "bytes", "requests", "retries", "throttles",
-                                                     "unprocessed_resent", "consumed_write_units", "dead_letters")}
+                                                     "unprocessed_resent", "consumed_write_units", "write_units",
+                                                     "dead_letters")}
             values["by_type"] = dict(self.by_type)
             return values
 
@@ -115,8 +117,10 @@ class BatchSender:
 
     def __init__(self, http, table: str, policy: RetryPolicy = RetryPolicy(), limiter: WriteRateLimiter | None = None,
                  stats: WriteStats | None = None, sleep: Callable[[float], None] = time.sleep,
-                 rng: random.Random | None = None):
+                 rng: random.Random | None = None, consumed_capacity: bool = True):
+        """`consumed_capacity`: ask DynamoDB for ReturnConsumedCapacity=TOTAL on every request."""
         self._http = http
+        self._consumed_capacity = consumed_capacity
         self._table = table
         self._policy = policy
         self._limiter = limiter or WriteRateLimiter(None)
@@ -137,7 +141,7 @@ class BatchSender:
                 self.stats.add(retries=1)
                 self._sleep(self._policy.delay(attempt - 1, self._rng))
             self._limiter.acquire(sum(item.write_units for item in pending))
-            body = batch_write_body(self._table, pending)
+            body = batch_write_body(self._table, pending, self._consumed_capacity)
             attempt += 1
             try:
                 self.stats.add(requests=1)
@@ -154,6 +158,7 @@ class BatchSender:
             done = [item for item in pending if (item.pk, item.sk) not in unprocessed]
             self.stats.written(done)
             self.stats.add(bytes=sum(len(item.json) for item in done),
+                           write_units=sum(item.write_units for item in done),
                            consumed_write_units=sum(c.get("CapacityUnits", 0.0)
                                                     for c in answer.get("ConsumedCapacity") or []))
             pending = [item for item in pending if (item.pk, item.sk) in unprocessed]

@@ -85,10 +85,10 @@ def item_json(item: dict) -> str:
                       ensure_ascii=False, separators=(",", ":"))
 
 
-def batch_write_body(table: str, items: list[EncodedItem]) -> bytes:
+def batch_write_body(table: str, items: list[EncodedItem], consumed_capacity: bool = True) -> bytes:
     puts = ",".join('{"PutRequest":{"Item":' + item.json + "}}" for item in items)
-    return ('{"RequestItems":{' + json.dumps(table) + ":[" + puts + ']},"ReturnConsumedCapacity":"TOTAL"}'
-            ).encode("utf-8")
+    tail = ',"ReturnConsumedCapacity":"TOTAL"' if consumed_capacity else ""
+    return ('{"RequestItems":{' + json.dumps(table) + ":[" + puts + "]}" + tail + "}").encode("utf-8")
 
 
 class DynamoDBError(Exception):

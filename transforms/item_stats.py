@@ -1,6 +1,6 @@
 """Per item type size statistics for the run report: sizes, bytes, write units, name savings.
 
-A CombineFn, so workers pre-aggregate and nothing is held per item. p99 comes from a
+ToItems aggregates a SizeStats per bundle; SizeStatsFn merges them, so nothing is held per item. p99 comes from a
 histogram with buckets 2% wide (reported as the bucket's upper edge, so within 2% above).
 """
 
@@ -118,8 +118,8 @@ class SizeStatsFn(beam.CombineFn):
     def create_accumulator(self):
         return SizeStats()
 
-    def add_input(self, stats, measured):
-        stats.add(measured)
+    def add_input(self, stats, partial: SizeStats):
+        stats.merge(partial)
         return stats
 
     def merge_accumulators(self, accumulators):

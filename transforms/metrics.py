@@ -35,5 +35,6 @@ def dead_letters_encode(tp: str) -> str:
 WRITE_RETRIES = "write.retries"
 WRITE_THROTTLES = "write.throttles"
 WRITE_CONSUMED_UNITS = "write.consumed_write_units"
+WRITE_UNITS = "write.write_units"
 WRITE_BYTES = "write.bytes"
 WRITE_DEAD_LETTERS = "write.dead_letters"

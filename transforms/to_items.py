@@ -1,5 +1,9 @@
-"""ToItems: source rows -> single-table items, with tagged outputs for rows that cannot map
-and for the size measures of the run report."""
+"""ToItems: source rows -> encoded single-table items, with tagged outputs for rows that
+cannot map and for the size measures of the run report.
+
+Mapping and encoding happen in one step: the item's size, computed once for the 400 KB
+check, also gives its write units, and DynamoDB JSON is built while the item is at hand.
+The dry run runs this same step, so it refuses exactly what the migration would."""
 
 from __future__ import annotations
 
@@ -8,8 +12,11 @@ from apache_beam.metrics import Metrics
 
 from schema.entities import ITEM_SPECS, SOURCE_SPECS, RowRejected
 from transforms import metrics
+from schema.item_size import write_units
 from transforms.dead_letters import dead_letter_for_row
-from transforms.item_stats import measure
+from transforms.dynamodb_wire import EncodedItem, item_json
+from transforms.item_stats import SizeStats, measure
+from transforms.windowing import in_global_window
 
 DEAD_LETTER = "dead_letter"
 MEASURE = "measure"
@@ -18,10 +25,11 @@ MEASURE = "measure"
 class RowToItems(beam.DoFn):
     """One row -> its items (a users row gives `usr` and, with a Google id, `usr_gid`).
 
-    A row is all-or-nothing: if any of its items cannot be built, none is emitted and the
-    row leaves on the dead-letter output with the reason. Items whose TTL has passed at
-    `now` are counted as expired and not emitted. Every emitted item also sends
-    (tp, measure) to the `measure` output.
+    A row is all-or-nothing: if any of its items cannot be built or encoded, none is emitted
+    and the row leaves on the dead-letter output with the reason. Items whose TTL has passed
+    at `now` are counted as expired and not emitted. Size statistics are gathered per bundle
+    and leave on the `measure` output as (tp, SizeStats) in finish_bundle (what combiner
+    lifting would do, without a Beam element per item).
     """
 
     def __init__(self, table: str, now: int, compress_over: int | None = None):
@@ -40,6 +48,11 @@ class RowToItems(beam.DoFn):
     def start_bundle(self):
         self._duplicates_seen = None
         self._duplicates = {}
+        self._stats = {}
+
+    def finish_bundle(self):
+        for tp, stats in self._stats.items():
+            yield in_global_window(beam.pvalue.TaggedOutput(MEASURE, (tp, stats)))
 
     def _colliding(self, duplicates) -> dict:
         """(tp, identity) -> the row keys sharing it, built once per bundle from the side input."""
@@ -58,25 +71,38 @@ class RowToItems(beam.DoFn):
                     raise RowRejected(f"{self._table} rows {', '.join(map(str, keys))} all map to the same "
                                       f"{spec.tp} key; none is migrated, so none overwrites another",
                                       "duplicate_key")
-                if spec.produces_item_for(row):
-                    info: dict = {}
-                    built.append((spec, spec.to_item(row, self._compress_over, info), info))
+                if not spec.produces_item_for(row):
+                    continue
+                info: dict = {}
+                item = spec.to_item(row, self._compress_over, info)
+                if spec.is_expired(item, self._now):
+                    built.append((spec, None, None))
+                    continue
+                try:
+                    encoded = EncodedItem(item["PK"], item["SK"], spec.tp, item_json(item), write_units(info["size"]))
+                except (TypeError, ValueError, ArithmeticError) as error:
+                    raise RowRejected(f"{spec.tp} item cannot be encoded for DynamoDB: {error!r}",
+                                      "not_encodable") from None
+                built.append((spec, encoded, measure(item, info["size"], len(info["kept_as_text"]))))
         except RowRejected as rejected:
             self._dead.inc()
             yield beam.pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for_row(
                 self._table, row.get(self._key), str(rejected), row, rejected.code))
             return
-        for spec, item, info in built:
-            if spec.is_expired(item, self._now):
+        for spec, encoded, measured in built:
+            if encoded is None:
                 self._expired[spec.tp].inc()
                 continue
             self._mapped[spec.tp].inc()
-            yield beam.pvalue.TaggedOutput(MEASURE, (spec.tp, measure(item, info["size"], len(info["kept_as_text"]))))
-            yield item
+            stats = self._stats.get(spec.tp)
+            if stats is None:
+                stats = self._stats[spec.tp] = SizeStats()
+            stats.add(measured)
+            yield encoded
 
 
 class ToItems(beam.PTransform):
-    """Rows of `table` -> items (main), dead letters (`dead_letter`), size measures (`measure`)."""
+    """Rows of `table` -> EncodedItems (main), dead letters (`dead_letter`), partial SizeStats (`measure`)."""
 
     def __init__(self, table: str, now: int, compress_over: int | None = None, duplicates=None):
         """`duplicates`: optional PCollection from FindDuplicateKeys for this table."""

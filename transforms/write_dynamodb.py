@@ -28,7 +28,7 @@ REPORT_EVERY_SECONDS = 2.0
 _COUNTERS = {
     "requests": metrics.WRITE_REQUESTS, "retries": metrics.WRITE_RETRIES, "throttles": metrics.WRITE_THROTTLES,
     "unprocessed_resent": metrics.WRITE_UNPROCESSED_RESENT, "bytes": metrics.WRITE_BYTES,
-    "dead_letters": metrics.WRITE_DEAD_LETTERS,
+    "dead_letters": metrics.WRITE_DEAD_LETTERS, "write_units": metrics.WRITE_UNITS,
 }
 
 
@@ -37,8 +37,9 @@ class WriteBatchesFn(beam.DoFn):
 
     def __init__(self, dynamo: DynamoDBConfig, batch_size: int = MAX_BATCH_ITEMS,
                  concurrency: int = DEFAULT_CONCURRENCY, write_units_per_second: float | None = None,
-                 policy: RetryPolicy = RetryPolicy(), progress_dir: str | None = None):
+                 policy: RetryPolicy = RetryPolicy(), progress_dir: str | None = None, consumed_capacity: bool = True):
         self._dynamo = dynamo
+        self._consumed_capacity = consumed_capacity
         self._batch_size = batch_size
         self._concurrency = concurrency
         self._rate = write_units_per_second
@@ -51,7 +52,7 @@ class WriteBatchesFn(beam.DoFn):
             if self._concurrency > 1 else None
         self._stats = WriteStats()
         self._sender = BatchSender(self._http, self._dynamo.table, self._policy, WriteRateLimiter(self._rate),
-                                   self._stats)
+                                   self._stats, consumed_capacity=self._consumed_capacity)
         self._counters = {name: Metrics.counter(metrics.NAMESPACE, counter) for name, counter in _COUNTERS.items()}
         self._consumed = Metrics.counter(metrics.NAMESPACE, metrics.WRITE_CONSUMED_UNITS)
         self._written = {}
@@ -109,9 +110,10 @@ class WriteToDynamoDB(beam.PTransform):
 
     def __init__(self, dynamo: DynamoDBConfig, batch_size: int = MAX_BATCH_ITEMS,
                  concurrency: int = DEFAULT_CONCURRENCY, write_units_per_second: float | None = None,
-                 policy: RetryPolicy = RetryPolicy(), progress_dir: str | None = None):
+                 policy: RetryPolicy = RetryPolicy(), progress_dir: str | None = None, consumed_capacity: bool = True):
         super().__init__()
-        self._fn = WriteBatchesFn(dynamo, batch_size, concurrency, write_units_per_second, policy, progress_dir)
+        self._fn = WriteBatchesFn(dynamo, batch_size, concurrency, write_units_per_second, policy, progress_dir,
+                                  consumed_capacity)
 
     def expand(self, items):
         return (items | "BatchWriteItem" >> beam.ParDo(self._fn).with_outputs(DEAD_LETTER, main="written")

@@ -193,3 +193,13 @@ def test_max_write_rate_paces_the_load(source, new_table_config):
     units = sum(1 for _ in scan_all(target))  # every item here is under 1 KB and in no index: 1 unit each
     assert units > 300
     assert elapsed >= (units - 150) / 150, f"{units} units in {elapsed:.1f} s is faster than 150/s"
+
+
+def test_write_units_computed_in_advance_equal_what_dynamodb_reports(source, new_table_config, tmp_path):
+    target = fresh(new_table_config)
+    code, out, err = run_cli("migrate", "--entity", "users,history", "--consumed-capacity", "total",
+                             "--report", str(tmp_path / "r.json"), *connection_flags(source, target))
+    assert code == 0, err
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["writes"]["consumed_write_units"] == report["totals"]["write_units"] > 0
+    assert "as DynamoDB reported" in out

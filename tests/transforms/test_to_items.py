@@ -1,4 +1,4 @@
-"""ToItems and EncodeItems as composites in a TestPipeline, with literal rows."""
+"""ToItems as a composite in a TestPipeline, with literal rows."""
 
 import datetime as dt
 import json
@@ -8,7 +8,6 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from schema.codecs import epoch_seconds
-from transforms.encode_items import EncodeItems
 from transforms.to_items import ToItems
 
 NOW = int(epoch_seconds(dt.datetime(2026, 1, 10)))
@@ -23,21 +22,20 @@ def test_usage_rows_become_items_expired_are_dropped_and_bad_rows_dead_lettered(
     rows = [log(1, 5, 1), log(2, 5, 91), log(3, None, 1), log(4, 6, 0.5)]
     with TestPipeline() as p:
         out = p | beam.Create(rows) | ToItems("usage_logs", NOW)
-        assert_that(out.items | "Keys" >> beam.Map(lambda i: (i["PK"], i["dat"]["id"])),
-                    equal_to([("USR#5#ULOG#20260109", 1), ("USR#6#ULOG#20260109", 4)]), label="items")
+        assert_that(out.items | "Keys" >> beam.Map(lambda e: (e.pk, json.loads(e.json)["dat"]["M"]["id"]["N"])),
+                    equal_to([("USR#5#ULOG#20260109", "1"), ("USR#6#ULOG#20260109", "4")]), label="items")
         assert_that(out.dead_letter | "Why" >> beam.Map(lambda d: (d["table"], d["key"], d["reason"])),
                     equal_to([("usage_logs", 3,
                                "usage_logs.user_id is NULL but the ulog item needs it")]), label="dead")
 
 
-def test_a_user_row_gives_two_items_and_encoding_gives_dynamodb_json():
+def test_a_user_row_gives_two_encoded_items():
     user = {"id": 1, "password": "x", "last_login": None, "is_superuser": 0, "email": "A@B.c", "name": "",
             "picture": "", "google_id": "g1", "is_active": 1, "is_staff": 0,
             "created_at": dt.datetime(2026, 1, 1), "updated_at": dt.datetime(2026, 1, 2),
             "subscription_plan_id": None, "subscription_plan_id_dynamodb": None}
     with TestPipeline() as p:
         mapped = p | beam.Create([user]) | ToItems("users", NOW)
-        encoded = mapped.items | EncodeItems()
-        assert_that(encoded.encoded | beam.Map(lambda e: (e.sk, json.loads(e.json)["GSI1PK"]["S"], e.tp)),
-                    equal_to([("META", "EMAIL#a@b.c", "usr"), ("GID", "GID#g1", "usr_gid")]), label="encoded")
-        assert_that(encoded.dead_letter, equal_to([]), label="none dead")
+        assert_that(mapped.items | beam.Map(lambda e: (e.sk, json.loads(e.json)["GSI1PK"]["S"], e.tp, e.write_units)),
+                    equal_to([("META", "EMAIL#a@b.c", "usr", 1), ("GID", "GID#g1", "usr_gid", 1)]), label="encoded")
+        assert_that(mapped.dead_letter, equal_to([]), label="none dead")
