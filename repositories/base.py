@@ -1,0 +1,165 @@
+"""What every repository shares: items <-> application dicts, cursors, errors, id allocation.
+
+Items are built and read with the migration's own entity specs (ItemSpec.to_item and
+from_item), so what the application writes has exactly the shape the migration writes and
+deep verify checks, and what it reads back uses the same codecs.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import json
+import threading
+import time
+from typing import Iterator
+
+from boto3.dynamodb.conditions import Attr
+
+from schema import keys
+from schema.entities import ITEM_SPECS
+
+
+class RepositoryError(Exception):
+    """Base of the errors the repositories raise."""
+
+
+class NotFound(RepositoryError):
+    pass
+
+
+class AlreadyExists(RepositoryError):
+    pass
+
+
+class DuplicateEmail(AlreadyExists):
+    pass
+
+
+class DuplicateGoogleId(AlreadyExists):
+    pass
+
+
+class Conflict(RepositoryError):
+    """The item changed under us (a conditional write found another state)."""
+
+
+def utc_now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+
+
+def to_row(tp: str, item: dict | None) -> dict | None:
+    return None if item is None else ITEM_SPECS[tp].from_item(item)
+
+
+def encode_cursor(last_key: dict | None) -> str | None:
+    """An opaque, URL-safe cursor for the page after this one (None: there is none)."""
+    if not last_key:
+        return None
+    text = json.dumps(last_key, sort_keys=True, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, UnicodeError):
+        raise ValueError("not a cursor this API returned") from None
+    if not isinstance(key, dict) or not all(isinstance(v, str) for v in key.values()):
+        raise ValueError("not a cursor this API returned")
+    return key
+
+
+def page(table, limit: int, cursor: str | None, method: str = "query", **kwargs) -> tuple[list[dict], str | None]:
+    """Up to `limit` items and the cursor after them. Filters may leave DynamoDB pages short,
+    so pages are read until `limit` items are gathered; the cursor is then the last item's key."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    start = decode_cursor(cursor)
+    items: list[dict] = []
+    key_names = None
+    while True:
+        request = dict(kwargs, Limit=max(limit - len(items), 1))
+        if start:
+            request["ExclusiveStartKey"] = start
+        answer = getattr(table, method)(**request)
+        for item in answer.get("Items", []):
+            items.append(item)
+            if len(items) == limit:
+                key_names = key_names or _key_names(kwargs.get("IndexName"))
+                more = bool(answer.get("LastEvaluatedKey")) or item is not answer["Items"][-1]
+                return items, encode_cursor({k: item[k] for k in key_names}) if more else None
+        start = answer.get("LastEvaluatedKey")
+        if not start:
+            return items, None
+
+
+def _key_names(index: str | None) -> tuple[str, ...]:
+    table_keys = ("PK", "SK")
+    return table_keys if index is None else table_keys + (f"{index}PK", f"{index}SK")
+
+
+def query_all(table, **kwargs) -> Iterator[dict]:
+    start = None
+    while True:
+        answer = table.query(**kwargs, **({"ExclusiveStartKey": start} if start else {}))
+        yield from answer.get("Items", [])
+        start = answer.get("LastEvaluatedKey")
+        if not start:
+            return
+
+
+def type_is(tp: str):
+    return Attr("tp").eq(tp)
+
+
+class IdAllocator:
+    """New row ids for tables whose keys carry an id (what AUTO_INCREMENT did in MySQL).
+
+    A counter item per table (`SEQ#<table>`), advanced atomically by a block of ids at a
+    time and handed out from memory (gaps, as AUTO_INCREMENT leaves, are harmless). It
+    starts above `floor` so new ids never meet the migrated ones (AlgoItny's AUTO_INCREMENT
+    ids are far below 10^9; keys pad ids to 12 digits, so ids stay below 10^12). Thread-safe.
+    """
+
+    DEFAULT_FLOOR = 1_000_000_000
+
+    def __init__(self, table, floor: int = DEFAULT_FLOOR, block: int = 100):
+        self._table = table
+        self._floor = floor
+        self._block = block
+        self._ranges: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def next_id(self, source_table: str) -> int:
+        with self._lock:
+            start, end = self._ranges.get(source_table, (0, 0))
+            if start >= end:
+                answer = self._table.update_item(
+                    Key={"PK": keys.join_key("SEQ", source_table), "SK": "SEQ"},
+                    UpdateExpression="SET #n = if_not_exists(#n, :floor) + :block, tp = :tp",
+                    ExpressionAttributeNames={"#n": "nxt"},
+                    ExpressionAttributeValues={":floor": self._floor, ":block": self._block, ":tp": "seq"},
+                    ReturnValues="UPDATED_NEW")
+                end = int(answer["Attributes"]["nxt"]) + 1
+                start = end - self._block
+            self._ranges[source_table] = (start + 1, end)
+        keys.padded_id(start)  # raises when ids no longer fit the 12-digit keys
+        return start
+
+
+def next_utc_midnight(now: _dt.datetime | None = None) -> _dt.datetime:
+    now = now or utc_now()
+    return _dt.datetime.combine(now.date() + _dt.timedelta(days=1), _dt.time())
+
+
+def transaction_reasons(error) -> list[str]:
+    """The per-action cancellation codes of a TransactionCanceledException, in request order."""
+    return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+
+
+def sleep_briefly(attempt: int) -> None:
+    time.sleep(min(0.05 * (2 ** attempt), 1.0))

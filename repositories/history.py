@@ -1,0 +1,103 @@
+"""SearchHistoryRepository: a user's history and the public timeline, newest first."""
+
+from __future__ import annotations
+
+import time
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from repositories.base import IdAllocator, NotFound, page, to_row, utc_now
+from schema import keys
+from schema.entities import ITEM_SPECS
+
+HISTORY = ITEM_SPECS["hist"]
+DEFAULTS = {"user_id": None, "test_results": None, "hints": None, "metadata": {}, "result_summary": {},
+            "passed_count": 0, "failed_count": 0, "total_count": 0, "is_code_public": False, "code": "",
+            "language": "", "problem_title": ""}
+BATCH_GET_KEYS = 100
+
+
+class SearchHistoryRepository:
+    def __init__(self, table, ids: IdAllocator | None = None):
+        self.table = table
+        self._resource = table.meta.client
+        self._ids = ids or IdAllocator(table)
+
+    def create_history(self, history: dict) -> dict:
+        """GSI1 (`HIST#USR#<user>` or `HIST#UIDT#<identifier>`) always; GSI2 (`HIST#PUBLIC`) when public."""
+        if history.get("user_id") is None and not history.get("user_identifier"):
+            raise ValueError("a history entry needs user_id or user_identifier")
+        row = {**DEFAULTS, "created_at": utc_now(), **history}
+        if not row.get("user_identifier"):
+            row["user_identifier"] = f"user-{row['user_id']}"
+        row["id"] = row.get("id") or self._ids.next_id("search_history")
+        self.table.put_item(Item=HISTORY.to_item(row), ConditionExpression="attribute_not_exists(PK)")
+        return row
+
+    def get_history(self, history_id: int) -> dict | None:
+        return to_row("hist", self.table.get_item(Key={"PK": keys.history_pk(history_id), "SK": keys.META}).get("Item"))
+
+    def update_hints(self, history_id: int, hints: list | None) -> dict:
+        return self._update(history_id, {"hints": hints})
+
+    def update_public_status(self, history_id: int, is_public: bool) -> dict:
+        """Adds or removes the GSI2 keys with the flag (the item is rebuilt from the spec)."""
+        return self._update(history_id, {"is_code_public": bool(is_public)})
+
+    def delete_history(self, history_id: int) -> None:
+        try:
+            self.table.delete_item(Key={"PK": keys.history_pk(history_id), "SK": keys.META},
+                                   ConditionExpression="attribute_exists(PK)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise NotFound(f"no history {history_id}") from None
+            raise
+
+    def list_user_history(self, user_id: int, limit: int = 20, cursor: str | None = None):
+        items, next_cursor = page(self.table, limit, cursor, IndexName="GSI1", ScanIndexForward=False,
+                                  KeyConditionExpression=Key("GSI1PK").eq(keys.history_user_gsi1pk(user_id, None)))
+        return [to_row("hist", item) for item in items], next_cursor
+
+    def count_user_history(self, user_id: int) -> int:
+        total, start = 0, None
+        while True:
+            answer = self.table.query(IndexName="GSI1", Select="COUNT",
+                                      KeyConditionExpression=Key("GSI1PK").eq(keys.history_user_gsi1pk(user_id, None)),
+                                      **({"ExclusiveStartKey": start} if start else {}))
+            total += answer["Count"]
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return total
+
+    def list_public_history(self, limit: int = 20, cursor: str | None = None):
+        """GSI2 (keys only) newest first, then the full items with BatchGetItem, in timeline order."""
+        index_items, next_cursor = page(self.table, limit, cursor, IndexName="GSI2", ScanIndexForward=False,
+                                        KeyConditionExpression=Key("GSI2PK").eq(keys.HISTORY_PUBLIC_GSI2PK))
+        wanted = [{"PK": i["PK"], "SK": i["SK"]} for i in index_items]
+        found = {}
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            for item in self._batch_get(wanted[start:start + BATCH_GET_KEYS]):
+                found[(item["PK"], item["SK"])] = item
+        entries = [to_row("hist", found[(k["PK"], k["SK"])]) for k in wanted if (k["PK"], k["SK"]) in found]
+        return entries, next_cursor
+
+    def _batch_get(self, wanted: list[dict]) -> list[dict]:
+        """BatchGetItem, asking again for UnprocessedKeys (with a short backoff) until none are left."""
+        items, request, attempt = [], {self.table.name: {"Keys": wanted}}, 0
+        while request:
+            answer = self._resource.batch_get_item(RequestItems=request)
+            items += answer.get("Responses", {}).get(self.table.name, [])
+            request = answer.get("UnprocessedKeys") or {}
+            if request:
+                time.sleep(min(0.05 * 2 ** attempt, 1.0))
+                attempt += 1
+        return items
+
+    def _update(self, history_id: int, changes: dict) -> dict:
+        current = self.get_history(history_id)
+        if current is None:
+            raise NotFound(f"no history {history_id}")
+        row = {**current, **changes}
+        self.table.put_item(Item=HISTORY.to_item(row), ConditionExpression="attribute_exists(PK)")
+        return row

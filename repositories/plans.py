@@ -1,0 +1,52 @@
+"""SubscriptionPlanRepository: the plans and their daily limits (-1 = unlimited)."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from repositories.base import AlreadyExists, NotFound, page, to_row, type_is, utc_now
+from schema import keys
+from schema.entities import ITEM_SPECS
+
+PLAN = ITEM_SPECS["plan"]
+FIELDS = {"id", "name", "description", "max_hints_per_day", "max_executions_per_day", "max_problems",
+          "can_view_all_problems", "can_register_problems", "is_active", "created_at", "updated_at"}
+
+
+class SubscriptionPlanRepository:
+    def __init__(self, table):
+        self.table = table
+
+    def get_plan(self, plan_id: int) -> dict | None:
+        item = self.table.get_item(Key={"PK": keys.plan_pk(plan_id), "SK": keys.META}).get("Item")
+        return to_row("plan", item)
+
+    def list_plans(self, limit: int = 100, cursor: str | None = None) -> tuple[list[dict], str | None]:
+        items, next_cursor = page(self.table, limit, cursor, "scan", FilterExpression=type_is("plan"))
+        return sorted((to_row("plan", i) for i in items), key=lambda plan: plan["id"]), next_cursor
+
+    def create_plan(self, plan: dict) -> dict:
+        unknown = set(plan) - FIELDS
+        if unknown:
+            raise ValueError(f"unknown plan fields: {', '.join(sorted(unknown))}")
+        now = utc_now()
+        row = {"description": "", "max_problems": -1, "can_view_all_problems": False, "can_register_problems": False,
+               "is_active": True, "created_at": now, "updated_at": now, **plan}
+        try:
+            self.table.put_item(Item=PLAN.to_item(row), ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise AlreadyExists(f"plan {row['id']} already exists") from None
+            raise
+        return row
+
+    def update_plan(self, plan_id: int, changes: dict) -> dict:
+        forbidden = set(changes) - (FIELDS - {"id", "created_at"})
+        if forbidden:
+            raise ValueError(f"cannot change {', '.join(sorted(forbidden))}")
+        current = self.get_plan(plan_id)
+        if current is None:
+            raise NotFound(f"no plan {plan_id}")
+        row = {**current, **changes, "updated_at": utc_now()}
+        self.table.put_item(Item=PLAN.to_item(row), ConditionExpression="attribute_exists(PK)")
+        return row

@@ -1,0 +1,125 @@
+"""ProblemRepository: problems by platform and number, with their test cases in one Query."""
+
+from __future__ import annotations
+
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from repositories.base import (
+    AlreadyExists, IdAllocator, NotFound, page, query_all, to_row, transaction_reasons, type_is, utc_now,
+)
+from schema import keys
+from schema.entities import ITEM_SPECS
+
+PROBLEM, TESTCASE = ITEM_SPECS["prob"], ITEM_SPECS["tc"]
+PROBLEM_DEFAULTS = {"problem_url": None, "tags": [], "solution_code": None, "language": None, "constraints": None,
+                    "is_completed": False, "is_deleted": False, "deleted_at": None, "deleted_reason": None,
+                    "metadata": {}, "needs_review": False, "review_notes": None, "verified_by_admin": False,
+                    "reviewed_at": None}
+TESTCASE_ATTEMPTS = 10
+
+
+class ProblemRepository:
+    def __init__(self, table, ids: IdAllocator | None = None):
+        self.table = table
+        self._client = table.meta.client
+        self._ids = ids or IdAllocator(table)
+
+    def _key(self, platform: str, number: str) -> dict:
+        return {"PK": keys.problem_pk(platform, number), "SK": keys.META}
+
+    def create_problem(self, problem: dict) -> dict:
+        """Fields as the problems table; `id` is allocated when not given."""
+        if not problem.get("platform") or not problem.get("problem_id") or "title" not in problem:
+            raise ValueError("a problem needs platform, problem_id and title")
+        row = {**PROBLEM_DEFAULTS, "created_at": utc_now(), **problem}
+        row.setdefault("id", None)
+        if row["id"] is None:
+            row["id"] = self._ids.next_id("problems")
+        try:
+            self.table.put_item(Item=PROBLEM.to_item(row), ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise AlreadyExists(f"problem {row['platform']} {row['problem_id']} already exists") from None
+            raise
+        return row
+
+    def get_problem(self, platform: str, number: str) -> dict | None:
+        return to_row("prob", self.table.get_item(Key=self._key(platform, number)).get("Item"))
+
+    def get_problem_with_testcases(self, platform: str, number: str) -> tuple[dict | None, list[dict]]:
+        """One Query on the problem's partition: its META item first, then TC# items in id order."""
+        problem, testcases = None, []
+        for item in query_all(self.table, KeyConditionExpression=Key("PK").eq(keys.problem_pk(platform, number))):
+            if item.get("tp") == "prob":
+                problem = to_row("prob", item)
+            elif item.get("tp") == "tc":
+                testcases.append(to_row("tc", item))
+        return problem, testcases
+
+    def get_testcases(self, platform: str, number: str) -> list[dict]:
+        return [to_row("tc", item) for item in query_all(
+            self.table, KeyConditionExpression=Key("PK").eq(keys.problem_pk(platform, number))
+            & Key("SK").begins_with("TC#"))]
+
+    def update_problem(self, platform: str, number: str, changes: dict) -> dict:
+        if {"platform", "problem_id", "id", "created_at"} & set(changes):
+            raise ValueError("platform, problem_id, id and created_at cannot change")
+        current = self.get_problem(platform, number)
+        if current is None:
+            raise NotFound(f"no problem {platform} {number}")
+        row = {**current, **changes}
+        self.table.put_item(Item=PROBLEM.to_item(row), ConditionExpression="attribute_exists(PK)")
+        return row
+
+    def soft_delete_problem(self, platform: str, number: str, reason: str = "") -> dict:
+        return self.update_problem(platform, number, {"is_deleted": True, "deleted_at": utc_now(),
+                                                       "deleted_reason": reason})
+
+    def delete_problem(self, platform: str, number: str) -> int:
+        """The problem and all its test cases; returns how many items were deleted."""
+        items = list(query_all(self.table, KeyConditionExpression=Key("PK").eq(keys.problem_pk(platform, number)),
+                               ProjectionExpression="PK, SK"))
+        if not items:
+            raise NotFound(f"no problem {platform} {number}")
+        with self.table.batch_writer() as writer:
+            for item in items:
+                writer.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+        return len(items)
+
+    def add_testcase(self, platform: str, number: str, input_text: str, output_text: str) -> dict:
+        """A test case after the problem's last one (ids order test cases within their problem)."""
+        pk = keys.problem_pk(platform, number)
+        for _ in range(TESTCASE_ATTEMPTS):
+            last = self.table.query(KeyConditionExpression=Key("PK").eq(pk) & Key("SK").begins_with("TC#"),
+                                    ScanIndexForward=False, Limit=1, ConsistentRead=True)["Items"]
+            next_id = int(keys.split_key(last[0]["SK"], 2)[1]) + 1 if last else 1
+            row = {"id": next_id, "problem_id": None, "problem_platform": platform, "problem_number": number,
+                   "input": input_text, "output": output_text, "created_at": utc_now()}
+            try:
+                self._client.transact_write_items(TransactItems=[
+                    {"ConditionCheck": {"TableName": self.table.name, "Key": self._key(platform, number),
+                                        "ConditionExpression": "attribute_exists(PK)"}},
+                    {"Put": {"TableName": self.table.name, "Item": TESTCASE.to_item(row),
+                             "ConditionExpression": "attribute_not_exists(PK)"}}])
+                return to_row("tc", TESTCASE.to_item(row))
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                if transaction_reasons(error)[0] == "ConditionalCheckFailed":
+                    raise NotFound(f"no problem {platform} {number}") from None
+                # another writer took this id: read the last one again
+        raise AlreadyExists(f"could not place a test case on {platform} {number} after {TESTCASE_ATTEMPTS} tries")
+
+    def _listing(self, condition, limit: int, cursor: str | None):
+        items, next_cursor = page(self.table, limit, cursor, "scan", FilterExpression=type_is("prob") & condition)
+        return [to_row("prob", item) for item in items], next_cursor
+
+    def list_completed_problems(self, limit: int = 50, cursor: str | None = None):
+        return self._listing(Attr("dat.cmp").eq(True) & Attr("dat.del").ne(True), limit, cursor)
+
+    def list_draft_problems(self, limit: int = 50, cursor: str | None = None):
+        return self._listing(Attr("dat.cmp").eq(False) & Attr("dat.del").ne(True), limit, cursor)
+
+    def list_problems_needing_review(self, limit: int = 50, cursor: str | None = None):
+        return self._listing(Attr("dat.nrv").eq(True), limit, cursor)
