@@ -116,6 +116,21 @@ def test_update_users_keeps_look_ups_and_uniqueness_right(table):
         users.update_user(999, {"name": "x"})
 
 
+def test_an_update_based_on_a_stale_read_is_refused_not_applied(table):
+    class SlowUsers(UserRepository):
+        """Another request updates the user between this one's read and its write."""
+
+        def _current(self, user_id):
+            row = super()._current(user_id)
+            UserRepository(self.table).update_user(user_id, {"name": "Theirs"})
+            return row
+
+    UserRepository(table).create_user(GUIDE_USER)
+    with pytest.raises(Conflict, match="changed meanwhile"):
+        SlowUsers(table).update_user(12345, {"name": "Mine"})
+    assert UserRepository(table).get_user_by_id(12345)["name"] == "Theirs"
+
+
 def test_delete_user_removes_its_look_up_items(table):
     users = UserRepository(table)
     users.create_user({**GUIDE_USER, "google_id": "g-1"})
@@ -172,6 +187,7 @@ def test_problems_and_test_cases(table):
         problems.create_problem({"platform": "baekjoon", "problem_id": "1000", "title": "dup"})
     for n in range(3):
         problems.add_testcase("baekjoon", "1000", f"{n} {n}", str(2 * n))
+    assert problems.get_problem("baekjoon", "1000")["tags"] == ["math"] and problems.get_problem("x", "y") is None
     problem, cases = problems.get_problem_with_testcases("baekjoon", "1000")
     assert problem["title"] == "A+B" and problem["metadata"] == {"difficulty": "bronze", "limit": Decimal("0.5")}
     assert [(c["id"], c["input"]) for c in cases] == [(1, "0 0"), (2, "1 1"), (3, "2 2")]
