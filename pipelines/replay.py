@@ -1,7 +1,6 @@
 """`algoitny-etl replay PATH`: re-send what a run dead-lettered, once the cause is fixed.
 
 - `write` records (DynamoDB refused the item, or retries ran out) are re-sent as they were;
-- `encode` records are re-encoded from the item they hold;
 - `map` records are read again from MySQL by the row's identity (the fix usually happens at
   the source) and mapped with this version's specs and options (e.g. --compress-over).
 What still fails goes to a new dead-letter file; exit 0 only when everything was written.
@@ -23,19 +22,18 @@ from connections.config import ConfigError, DynamoDBConfig, MySQLConfig
 from pipelines import common
 from pipelines.init_table import TableCheckError, check_table_ready
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
-from schema.item_size import KILOBYTE
+from schema.item_size import write_units
 from schema.portable import from_portable
 from transforms.dead_letters import dead_letter_for_row
 from transforms.dynamodb_batch import MAX_BATCH_ITEMS, RetryPolicy, WriteAborted
 from transforms.dynamodb_wire import EncodedItem
-from transforms.encode_items import EncodeItems
 from transforms.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
 from transforms.mysql_source import select_by_identity
 from transforms.read_mysql import EngineDoFn
 from transforms.to_items import ToItems
 from transforms.write_dynamodb import DEFAULT_CONCURRENCY, WriteToDynamoDB
 
-STAGES = ("write", "encode", "map")
+STAGES = ("write", "map")
 
 
 def _stage(record: dict, _count: int) -> int:
@@ -43,10 +41,11 @@ def _stage(record: dict, _count: int) -> int:
 
 
 def encoded_from_write_record(record: dict) -> EncodedItem:
+    """The DynamoDB JSON as sent; its length bounds the item's size from above (for the rate limit)."""
     item = record["item"]
-    text = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
-    return EncodedItem(item["PK"]["S"], item["SK"]["S"], record.get("tp") or item.get("tp", {}).get("S", "?"), text,
-                       max(1, -(-len(text.encode("utf-8")) // KILOBYTE)))
+    data = json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return EncodedItem(item["PK"]["S"], item["SK"]["S"], record.get("tp") or item.get("tp", {}).get("S", "?"), data,
+                       write_units(len(data)))
 
 
 class RereadRows(EngineDoFn):
@@ -74,7 +73,7 @@ class RereadRows(EngineDoFn):
 def build_pipeline(p: beam.Pipeline, settings, path: str, new_path: str) -> None:
     records = (p | "ReadDeadLetters" >> beam.io.ReadFromText(path)
                | "Parse" >> beam.Map(json.loads))
-    writes, encodes, maps = records | "ByStage" >> beam.Partition(_stage, len(STAGES))
+    writes, maps = records | "ByStage" >> beam.Partition(_stage, len(STAGES))
     items, dead = [], []
     for table in SOURCE_SPECS:
         reread = (maps
@@ -83,10 +82,7 @@ def build_pipeline(p: beam.Pipeline, settings, path: str, new_path: str) -> None
         mapped = reread.rows | f"Map {table}" >> ToItems(table, settings.now, settings.compress_over)
         items.append(mapped.items)
         dead += [reread.gone, mapped.dead_letter]
-    encoded = encodes | "Item" >> beam.Map(lambda r: from_portable(r["item"])) | "Encode" >> EncodeItems()
-    dead.append(encoded.dead_letter)
-    to_send = (*items, encoded.encoded, writes | "AsSent" >> beam.Map(encoded_from_write_record)
-               ) | "AllToSend" >> beam.Flatten()
+    to_send = (*items, writes | "AsSent" >> beam.Map(encoded_from_write_record)) | "AllToSend" >> beam.Flatten()
     dead.append(to_send | "Write" >> WriteToDynamoDB(settings.dynamo, settings.batch_size, settings.concurrency,
                                                      policy=settings.policy))
     _ = dead | "AllDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteJsonLines(new_path)

@@ -1,7 +1,7 @@
 """Dead letters: rows or items that could not be migrated, with the reason.
 
-Each record is {"stage", "code", "table" | "tp", "key", "reason", "row" | "item"}, values made portable
-by `schema.portable`; `transforms.json_lines.WriteJsonLines` writes them one per line, so the
+Each record is {"stage", "code", "table" | "tp", "key", "reason", "row" | "item"}: stage `map`
+(a row, values made portable by `schema.portable`) or `write` (the DynamoDB JSON sent); `transforms.json_lines.WriteJsonLines` writes them one per line, so the
 file can be read by a person and replayed.
 """
 
@@ -17,19 +17,7 @@ def dead_letter_for_row(table: str, key: object, reason: str, row: dict, code: s
             "row": to_portable(row)}
 
 
-def dead_letter_for_item(stage: str, item: dict, reason: str, code: str = "invalid_value") -> dict:
-    dat = item.get("dat") if isinstance(item.get("dat"), dict) else {}
-    return {
-        "stage": stage,
-        "code": code,
-        "tp": item.get("tp"),
-        "key": {"PK": item.get("PK"), "SK": item.get("SK"), "id": to_portable(dat.get("id"))},
-        "reason": reason,
-        "item": to_portable(item),
-    }
-
-
-def dead_letter_for_write(item_key: tuple[str, str], tp: str, item_json: str, reason: str, code: str) -> dict:
+def dead_letter_for_write(item_key: tuple[str, str], tp: str, item_json: bytes, reason: str, code: str) -> dict:
     """An item DynamoDB did not take; `item` is the DynamoDB JSON that was sent, ready to re-send."""
     return {"stage": "write", "code": code, "tp": tp, "key": {"PK": item_key[0], "SK": item_key[1]},
             "reason": reason, "item": json.loads(item_json)}

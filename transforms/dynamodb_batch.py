@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable
 
 from transforms.dynamodb_wire import MAX_REQUEST_BYTES, DynamoDBError, EncodedItem, batch_write_body
@@ -40,9 +40,6 @@ class RetryPolicy:
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
         return rng.uniform(0, min(self.cap_seconds, self.base_seconds * (2 ** attempt)))
-
-
-Backoff = RetryPolicy  # read paths (BatchGetItem) use the same policy
 
 
 class WriteRateLimiter:
@@ -98,9 +95,7 @@ class WriteStats:
 
     def snapshot(self) -> dict:
         with self._lock:
-            values = {n: getattr(self, n) for n in ("items", "bytes", "requests", "retries", "throttles",
-                                                     "unprocessed_resent", "consumed_write_units", "write_units",
-                                                     "dead_letters")}
+            values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_lock"}
             values["by_type"] = dict(self.by_type)
             return values
 
@@ -157,7 +152,7 @@ class BatchSender:
             unprocessed = self._unprocessed(answer, pending)
             done = [item for item in pending if (item.pk, item.sk) not in unprocessed]
             self.stats.written(done)
-            self.stats.add(bytes=sum(len(item.json) for item in done),
+            self.stats.add(bytes=sum(len(item.json) for item in done),  # UTF-8 bytes of each item's JSON
                            write_units=sum(item.write_units for item in done),
                            consumed_write_units=sum(c.get("CapacityUnits", 0.0)
                                                     for c in answer.get("ConsumedCapacity") or []))

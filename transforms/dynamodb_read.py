@@ -6,7 +6,7 @@ import random
 import time
 from typing import Iterator
 
-from transforms.dynamodb_batch import Backoff
+from transforms.dynamodb_batch import RetryPolicy
 
 MAX_BATCH_GET_KEYS = 100
 
@@ -27,7 +27,7 @@ def is_live(wire_item: dict, now: int) -> bool:
     return int(float(ttl["N"])) > now
 
 
-def batch_get(client, table: str, keys: list[dict], backoff: Backoff = Backoff(),
+def batch_get(client, table: str, keys: list[dict], backoff: RetryPolicy = RetryPolicy(),
               rng: random.Random | None = None) -> list[dict]:
     """The items for up to 100 keys (DynamoDB JSON); UnprocessedKeys re-requested with backoff."""
     if len(keys) > MAX_BATCH_GET_KEYS:

@@ -24,25 +24,37 @@ from botocore.credentials import Credentials
 
 from connections import dynamodb
 from connections.config import DynamoDBConfig
+from schema.item_size import item_size, write_units
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 TARGET_PREFIX = "DynamoDB_20120810."
 
 
+_PUT_OPEN, _PUT_CLOSE = b'{"PutRequest":{"Item":', b"}}"
+
+
 @dataclass(frozen=True)
 class EncodedItem:
     """An item ready to send: its keys (to batch and match UnprocessedItems), its type, its
-    DynamoDB JSON text, and the write units one put of it costs."""
+    DynamoDB JSON as UTF-8 bytes (encoded once; requests are joins of them), and the write
+    units one put of it costs."""
 
     pk: str
     sk: str
     tp: str
-    json: str
+    json: bytes
     write_units: int
 
     @property
     def request_bytes(self) -> int:
-        return len(self.json.encode("utf-8")) + len('{"PutRequest":{"Item":}},')
+        return len(self.json) + len(_PUT_OPEN) + len(_PUT_CLOSE) + 1  # and the comma between puts
+
+
+def encode_item(item: dict, size: int | None = None) -> EncodedItem:
+    """A Python-valued item -> EncodedItem; `size`: its DynamoDB size when already computed.
+    TypeError/ValueError for what DynamoDB cannot store (a float NaN, an empty set...)."""
+    return EncodedItem(item["PK"], item["SK"], item["tp"], item_json(item),
+                       write_units(item_size(item) if size is None else size))
 
 
 def attribute_value(value: object) -> dict:
@@ -80,24 +92,23 @@ def attribute_value(value: object) -> dict:
     raise TypeError(f"{kind.__name__} is not a DynamoDB type")
 
 
-def item_json(item: dict) -> str:
+def item_json(item: dict) -> bytes:
     return json.dumps({name: attribute_value(value) for name, value in item.items()},
-                      ensure_ascii=False, separators=(",", ":"))
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def batch_write_body(table: str, items: list[EncodedItem], consumed_capacity: bool = True) -> bytes:
-    puts = ",".join('{"PutRequest":{"Item":' + item.json + "}}" for item in items)
-    tail = ',"ReturnConsumedCapacity":"TOTAL"' if consumed_capacity else ""
-    return ('{"RequestItems":{' + json.dumps(table) + ":[" + puts + "]}" + tail + "}").encode("utf-8")
+    puts = b",".join(_PUT_OPEN + item.json + _PUT_CLOSE for item in items)
+    tail = b',"ReturnConsumedCapacity":"TOTAL"' if consumed_capacity else b""
+    return b'{"RequestItems":{' + json.dumps(table).encode("utf-8") + b":[" + puts + b"]}" + tail + b"}"
 
 
 class DynamoDBError(Exception):
     """An error answer or a failed exchange; `retryable` says whether trying again may work."""
 
-    RETRYABLE_CODES = frozenset({
-        "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-        "InternalServerError", "ServiceUnavailable",
-    })
+    THROTTLE_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
+                                "RequestLimitExceeded"})
+    RETRYABLE_CODES = THROTTLE_CODES | {"InternalServerError", "ServiceUnavailable"}
 
     def __init__(self, code: str, message: str, status: int | None = None, throttle: bool = False):
         super().__init__(f"{code}: {message}")
@@ -114,8 +125,7 @@ class DynamoDBError(Exception):
             message = answer.get("message") or answer.get("Message") or ""
         except ValueError:
             code, message = f"HTTP{status}", body[:200].decode("utf-8", "replace")
-        throttle = code in ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")
-        return cls(code, message, status, throttle)
+        return cls(code, message, status, code in cls.THROTTLE_CODES)
 
 
 class SignedHttpClient:

@@ -23,13 +23,8 @@ def items_written(tp: str) -> str:
     return f"written.{tp}"
 
 
-WRITE_BATCHES = "write.batches"
 WRITE_REQUESTS = "write.requests"
 WRITE_UNPROCESSED_RESENT = "write.unprocessed_resent"
-
-
-def dead_letters_encode(tp: str) -> str:
-    return f"dead_letters_encode.{tp}"
 
 
 WRITE_RETRIES = "write.retries"

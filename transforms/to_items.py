@@ -12,9 +12,8 @@ from apache_beam.metrics import Metrics
 
 from schema.entities import ITEM_SPECS, SOURCE_SPECS, RowRejected
 from transforms import metrics
-from schema.item_size import write_units
 from transforms.dead_letters import dead_letter_for_row
-from transforms.dynamodb_wire import EncodedItem, item_json
+from transforms.dynamodb_wire import encode_item
 from transforms.item_stats import SizeStats, measure
 from transforms.windowing import in_global_window
 
@@ -79,7 +78,7 @@ class RowToItems(beam.DoFn):
                     built.append((spec, None, None))
                     continue
                 try:
-                    encoded = EncodedItem(item["PK"], item["SK"], spec.tp, item_json(item), write_units(info["size"]))
+                    encoded = encode_item(item, info["size"])
                 except (TypeError, ValueError, ArithmeticError) as error:
                     raise RowRejected(f"{spec.tp} item cannot be encoded for DynamoDB: {error!r}",
                                       "not_encodable") from None

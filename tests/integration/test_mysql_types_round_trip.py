@@ -21,8 +21,7 @@ from pipelines.init_table import init_table
 from schema import codecs
 from schema.entities import SourceSpec
 from transforms.dynamodb_batch import BatchSender, BatchWriter
-from transforms.dynamodb_wire import SignedHttpClient
-from transforms.encode_items import encode
+from transforms.dynamodb_wire import SignedHttpClient, encode_item
 from transforms.mysql_source import split_key_ranges, stream_range
 
 pytestmark = pytest.mark.integration
@@ -88,7 +87,7 @@ def test_every_type_round_trips_through_mysql_and_dynamodb(zoo, new_table_config
     writer = BatchWriter(BatchSender(SignedHttpClient(target), target.table))
     for row in rows:
         values = {name: codec_of[name].encode(value) for name, value in row.items() if value is not None}
-        writer.put(encode({"PK": f"ZOO#{row['id']}", "SK": "META", "tp": "zoo", "dat": values}))
+        writer.put(encode_item({"PK": f"ZOO#{row['id']}", "SK": "META", "tp": "zoo", "dat": values}))
     writer.flush()
     assert writer.take_failures() == []
 

@@ -27,7 +27,7 @@ from sample_data.generate import SeedCounts
 from tests.integration.helpers import connection_flags, run_cli, scan_all
 from tests.support.fault_proxy import FaultPlan, FaultProxy
 from transforms.dynamodb_batch import RetryPolicy
-from transforms.encode_items import encode
+from transforms.dynamodb_wire import encode_item
 from transforms.write_dynamodb import WriteToDynamoDB
 
 pytestmark = pytest.mark.integration
@@ -106,7 +106,7 @@ def test_a_poison_item_is_dead_lettered_alone_and_its_batch_mates_are_written(ne
     items[17]["dat"]["big"] = "x" * 410_000  # over 400 KB: DynamoDB refuses it
     items[41]["GSI1PK"], items[41]["GSI1SK"] = "", "x"  # an empty index key: refused too
     with TestPipeline() as p:
-        failed = (p | beam.Create([encode(item) for item in items])
+        failed = (p | beam.Create([encode_item(item) for item in items])
                   | WriteToDynamoDB(target, concurrency=4, policy=RetryPolicy(max_attempts=3)))
         assert_that(failed | beam.Map(lambda d: (d["key"]["PK"], d["stage"], d["code"], "ValidationException" in
                                                  d["reason"])),

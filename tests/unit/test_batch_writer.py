@@ -16,8 +16,9 @@ import pytest
 from transforms.dynamodb_batch import (
     BatchSender, BatchWriter, RetryPolicy, WriteAborted, WriteRateLimiter, WriteStats,
 )
-from transforms.dynamodb_wire import MAX_REQUEST_BYTES, DynamoDBError, EncodedItem, attribute_value, item_json
-from transforms.encode_items import encode
+from transforms.dynamodb_wire import (
+    MAX_REQUEST_BYTES, DynamoDBError, EncodedItem, attribute_value, encode_item, item_json,
+)
 
 
 def enc(pk, sk="META", size=1, text=""):
@@ -176,8 +177,10 @@ def test_wire_values_are_dynamodb_json():
         attribute_value(1.5)  # floats never reach DynamoDB
     with pytest.raises(ValueError):
         attribute_value(set())
-    encoded = encode({"PK": "A", "SK": "B", "tp": "x", "dat": {"id": 1}})
+    encoded = encode_item({"PK": "A", "SK": "B", "tp": "x", "dat": {"id": 1, "nm": "é😀"}})
     assert (encoded.pk, encoded.sk, encoded.write_units) == ("A", "B", 1)
+    assert encoded.request_bytes == len(b'{"PutRequest":{"Item":' + encoded.json + b"}},")  # UTF-8 bytes, not chars
+    assert b"\xc3\xa9" in encoded.json
 
 
 def test_stats_are_safe_across_threads():
