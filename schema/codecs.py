@@ -34,6 +34,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, localcontext
 
+from schema.errors import Rejected
 from schema.keys import as_utc
 
 EPOCH = _dt.datetime(1970, 1, 1)
@@ -45,15 +46,8 @@ ZERO_DATE_PREFIX = "0000-00-00"
 _INT_LIMIT = 10**MAX_DIGITS
 
 
-class ValueRejected(ValueError):
-    """A column value cannot be represented in DynamoDB; the row becomes a dead letter.
-
-    `code` groups reasons for reports (invalid_json, not_a_number, invalid_date, ...).
-    """
-
-    def __init__(self, message: str, code: str = "invalid_value"):
-        super().__init__(message)
-        self.code = code
+class ValueRejected(Rejected):
+    """A column value cannot be represented in DynamoDB; the row becomes a dead letter."""
 
 
 def plain_decimal(value: Decimal) -> Decimal:

@@ -13,6 +13,7 @@ from typing import Callable, Mapping
 
 from schema import compression, item_size
 from schema import keys as k
+from schema.errors import Rejected
 from schema.codecs import BOOLEAN, DATETIME, INTEGER, JSON, TEXT, ValueRejected, epoch_seconds, from_epoch_seconds
 from schema.ttl import TtlRule
 
@@ -38,17 +39,13 @@ def _compressed_if_large(row_value: object, encoded: object, codec: object, thre
     return encoded
 
 
-class RowRejected(ValueError):
+class RowRejected(Rejected):
     """A row cannot become an item; the reason goes to the dead-letter file.
 
-    `code` names the kind of reason, for counting and reports: null_required, invalid_key,
-    key_too_long, missing_parent, unknown_content_type, invalid_json, not_a_number,
-    invalid_date, not_a_boolean, not_an_integer, invalid_text, invalid_value, item_too_large.
+    Codes: null_required, invalid_key, key_too_long, missing_parent, unknown_content_type,
+    invalid_json, not_a_number, invalid_date, not_a_boolean, not_an_integer, invalid_text,
+    invalid_value, item_too_large, duplicate_key, not_encodable.
     """
-
-    def __init__(self, message: str, code: str = "invalid_value"):
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -310,9 +307,14 @@ def _sk_tail_id(pk: str, sk: str) -> tuple:
     return (int(sk.rsplit(k.SEPARATOR, 1)[1]),)
 
 
-def _problem_identity(pk: str, sk: str) -> tuple:
+def _problem_of(pk: str) -> tuple[str, str]:
+    """(platform, number) from a problem partition key `PROB#<platform>#<number>`."""
     _, platform, number = k.split_key(pk, 3)
-    return (platform, number)
+    return platform, number
+
+
+def _problem_identity(pk: str, sk: str) -> tuple:
+    return _problem_of(pk)
 
 
 def _testcase_identity(pk: str, sk: str) -> tuple:
@@ -333,13 +335,11 @@ def _google_id_from_keys(item: Mapping) -> dict:
 
 
 def _problem_from_keys(item: Mapping) -> dict:
-    _, platform, number = k.split_key(item["PK"], 3)
-    return {"platform": platform, "problem_id": number}
+    return dict(zip(("platform", "problem_id"), _problem_of(item["PK"])))
 
 
 def _testcase_problem_from_keys(item: Mapping) -> dict:
-    _, platform, number = k.split_key(item["PK"], 3)
-    return {"problem_platform": platform, "problem_number": number}
+    return dict(zip(("problem_platform", "problem_number"), _problem_of(item["PK"])))
 
 
 def _usage_user_from_keys(item: Mapping) -> dict:

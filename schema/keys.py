@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from schema.errors import Rejected
+
 SEPARATOR = "#"
 ID_DIGITS = 12
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_SORT_KEY_BYTES = 1024
 
 
-class InvalidKeyPart(ValueError):
+class InvalidKeyPart(Rejected):
     """A value cannot be placed in a key (empty, contains the separator, too long)."""
 
-    def __init__(self, message: str, code: str = "invalid_key"):
-        super().__init__(message)
-        self.code = code
+    default_code = "invalid_key"
 
 
 def join_key(*parts: object) -> str:
