@@ -97,6 +97,13 @@ def count_rows(config: MySQLConfig, tables: Iterable[str]) -> int:
         engine.dispose()
 
 
+def worker_count(options) -> int:
+    """Workers the runner will run (the DirectRunner's worker count, else Dataflow's), at least 1."""
+    values = options.get_all_options()
+    return max(1, int(values.get("direct_num_workers") or values.get("max_num_workers")
+                      or values.get("num_workers") or 1))
+
+
 def pipeline_options(beam_args: Sequence[str]) -> PipelineOptions:
     return PipelineOptions(list(beam_args))
 

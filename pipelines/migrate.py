@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as _dt
 import os
 import sys
@@ -155,22 +156,14 @@ def settings_from(args: argparse.Namespace, options) -> MigrateSettings:
         prices=run_report.Prices(args.price_per_million_writes, args.price_per_gb_month),
         allow_unmapped_columns=args.allow_unmapped_columns,
         write_concurrency=args.write_concurrency,
-        write_units_per_second_per_worker=(args.max_write_rate / worker_count(options)) if args.max_write_rate else None,
+        write_units_per_second_per_worker=(args.max_write_rate / common.worker_count(options)) if args.max_write_rate else None,
         retry_policy=RetryPolicy(max_attempts=args.write_max_attempts, max_elapsed_seconds=args.write_max_seconds),
-        progress_dir=local_progress_dir(options),
         consumed_capacity=consumed_capacity(args.consumed_capacity, common.dynamodb_config(args)),
     )
 
 
 def consumed_capacity(choice: str, dynamo: DynamoDBConfig) -> bool:
     return {"total": True, "none": False}.get(choice, not dynamo.is_local)
-
-
-def worker_count(options) -> int:
-    """Writer instances the runner will run (the DirectRunner's worker count, else Dataflow's)."""
-    values = options.get_all_options()
-    return max(1, int(values.get("direct_num_workers") or values.get("max_num_workers")
-                      or values.get("num_workers") or 1))
 
 
 def local_progress_dir(options) -> str | None:
@@ -193,6 +186,7 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
         return common.EXIT_CANNOT_RUN
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    settings = dataclasses.replace(settings, progress_dir=local_progress_dir(options))  # only once the checks pass; the printer removes it
 
     mode = "DRY RUN (nothing is written)" if settings.dry_run else f"into {settings.dynamo.describe()}"
     print(f"migrate {', '.join(settings.tables)} from {settings.mysql.masked()} {mode}")

@@ -27,7 +27,7 @@ from schema.portable import from_portable
 from transforms.dead_letters import dead_letter_for_row
 from transforms.dynamodb_batch import MAX_BATCH_ITEMS, RetryPolicy, WriteAborted
 from transforms.dynamodb_wire import EncodedItem
-from transforms.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
+from transforms.json_lines import WriteJsonLines, iter_json_lines, remove_if_empty
 from transforms.mysql_source import select_by_identity
 from transforms.read_mysql import EngineDoFn
 from transforms.to_items import ToItems
@@ -114,6 +114,15 @@ class ReplaySettings:
             raise ConfigError(f"--batch-size must be between 1 and {MAX_BATCH_ITEMS}")
 
 
+def survey(path: str) -> tuple[int, bool]:
+    """(records in the file, whether any needs MySQL), reading one line at a time."""
+    count, rows = 0, False
+    for record in iter_json_lines(path):
+        count += 1
+        rows = rows or record.get("stage", "map") == "map"
+    return count, rows
+
+
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     now = int(time.time())
     stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -121,17 +130,17 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     try:
         settings = ReplaySettings(common.mysql_config(args), common.dynamodb_config(args), now, args.compress_over,
                                   args.batch_size, args.write_concurrency)
-        records = read_json_lines(args.path)
-        if not records:
+        total, needs_mysql = survey(args.path)
+        if not total:
             print(f"replay: {args.path} holds no dead letters; nothing to do")
             return common.EXIT_OK
-        if any(r.get("stage", "map") == "map" for r in records):
+        if needs_mysql:
             common.check_source_tables(settings.mysql, tuple(SOURCE_SPECS), allow_unmapped=True)
         check_table_ready(settings.dynamo)
     except (OSError, ValueError, ConfigError, common.PreflightError, TableCheckError) as error:
         print(f"replay: {error}", file=sys.stderr)
         return common.EXIT_CANNOT_RUN
-    print(f"replay {len(records)} dead letters from {args.path} into {settings.dynamo.describe()}")
+    print(f"replay {total} dead letters from {args.path} into {settings.dynamo.describe()}")
     pipeline = beam.Pipeline(options=common.pipeline_options(beam_args))
     build_pipeline(pipeline, settings, args.path, new_path)
     try:
@@ -140,11 +149,11 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     except WriteAborted as error:
         print(f"replay: stopped: {error}", file=sys.stderr)
         return common.EXIT_CANNOT_RUN
-    still = read_json_lines(new_path)
+    still, _ = survey(new_path)
     if still:
-        print(f"replay: {len(records) - len(still)} of {len(records)} resolved; {len(still)} still fail, with "
+        print(f"replay: {total - still} of {total} resolved; {still} still fail, with "
               f"their reasons, in {new_path}", file=sys.stderr)
         return common.EXIT_DIFFERENCES
     remove_if_empty(new_path)
-    print(f"replay: all {len(records)} resolved (written, or expired by TTL meanwhile)")
+    print(f"replay: all {total} resolved (written, or expired by TTL meanwhile)")
     return common.EXIT_OK

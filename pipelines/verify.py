@@ -90,9 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def default_segments(options) -> int:
     """4 Scan segments per worker the runner will use, at least 8."""
-    values = options.get_all_options()
-    workers = values.get("direct_num_workers") or values.get("max_num_workers") or values.get("num_workers") or 2
-    return max(MIN_SEGMENTS, 4 * int(workers))
+    return max(MIN_SEGMENTS, 4 * common.worker_count(options))
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
