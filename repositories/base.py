@@ -11,10 +11,10 @@ import base64
 import datetime as _dt
 import json
 import threading
-import time
 from typing import Iterator
 
 from boto3.dynamodb.conditions import Attr
+from botocore.exceptions import ClientError
 
 from schema import keys
 from schema.entities import ITEM_SPECS
@@ -102,14 +102,54 @@ def _key_names(index: str | None) -> tuple[str, ...]:
     return table_keys if index is None else table_keys + (f"{index}PK", f"{index}SK")
 
 
-def query_all(table, **kwargs) -> Iterator[dict]:
+def check_fields(given, allowed, what: str) -> None:
+    unknown = set(given) - set(allowed)
+    if unknown:
+        raise ValueError(f"unknown {what} fields: {', '.join(sorted(unknown))}")
+
+
+def condition_failed(error: ClientError) -> bool:
+    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def put_new(table, item: dict, what: str) -> None:
+    """Put an item that must not exist yet; AlreadyExists naming `what` if it does."""
+    try:
+        table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+    except ClientError as error:
+        if condition_failed(error):
+            raise AlreadyExists(f"{what} already exists") from None
+        raise
+
+
+def replace_existing(table, item: dict, what: str) -> None:
+    """Put over an item that must still exist; NotFound naming `what` if it was deleted meanwhile."""
+    try:
+        table.put_item(Item=item, ConditionExpression="attribute_exists(PK)")
+    except ClientError as error:
+        if condition_failed(error):
+            raise NotFound(f"no {what}") from None
+        raise
+
+
+def count_query(table, **kwargs) -> int:
+    """Items a Query matches, over every page (Select=COUNT: nothing is transferred)."""
+    return sum(answer["Count"] for answer in _pages(table, Select="COUNT", **kwargs))
+
+
+def _pages(table, **kwargs) -> Iterator[dict]:
     start = None
     while True:
         answer = table.query(**kwargs, **({"ExclusiveStartKey": start} if start else {}))
-        yield from answer.get("Items", [])
+        yield answer
         start = answer.get("LastEvaluatedKey")
         if not start:
             return
+
+
+def query_all(table, **kwargs) -> Iterator[dict]:
+    for answer in _pages(table, **kwargs):
+        yield from answer.get("Items", [])
 
 
 def type_is(tp: str):
@@ -159,7 +199,3 @@ def next_utc_midnight(now: _dt.datetime | None = None) -> _dt.datetime:
 def transaction_reasons(error) -> list[str]:
     """The per-action cancellation codes of a TransactionCanceledException, in request order."""
     return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-
-
-def sleep_briefly(attempt: int) -> None:
-    time.sleep(min(0.05 * (2 ** attempt), 1.0))

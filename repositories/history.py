@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import time
-
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from repositories.base import IdAllocator, NotFound, page, to_row, utc_now
+from repositories.base import (
+    IdAllocator, NotFound, condition_failed, count_query, page, put_new, replace_existing, to_row, utc_now,
+)
 from schema import keys
 from schema.entities import ITEM_SPECS
+from transforms.dynamodb_read import MAX_BATCH_GET_KEYS, batch_get
 
 HISTORY = ITEM_SPECS["hist"]
 DEFAULTS = {"user_id": None, "test_results": None, "hints": None, "metadata": {}, "result_summary": {},
             "passed_count": 0, "failed_count": 0, "total_count": 0, "is_code_public": False, "code": "",
             "language": "", "problem_title": ""}
-BATCH_GET_KEYS = 100
 
 
 class SearchHistoryRepository:
     def __init__(self, table, ids: IdAllocator | None = None):
         self.table = table
-        self._resource = table.meta.client
+        self._client = table.meta.client  # the resource's client: Python values in and out
         self._ids = ids or IdAllocator(table)
 
     def create_history(self, history: dict) -> dict:
@@ -32,7 +32,7 @@ class SearchHistoryRepository:
         if not row.get("user_identifier"):
             row["user_identifier"] = f"user-{row['user_id']}"
         row["id"] = row.get("id") or self._ids.next_id("search_history")
-        self.table.put_item(Item=HISTORY.to_item(row), ConditionExpression="attribute_not_exists(PK)")
+        put_new(self.table, HISTORY.to_item(row), f"history {row['id']}")
         return row
 
     def get_history(self, history_id: int) -> dict | None:
@@ -50,7 +50,7 @@ class SearchHistoryRepository:
             self.table.delete_item(Key={"PK": keys.history_pk(history_id), "SK": keys.META},
                                    ConditionExpression="attribute_exists(PK)")
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise NotFound(f"no history {history_id}") from None
             raise
 
@@ -60,15 +60,8 @@ class SearchHistoryRepository:
         return [to_row("hist", item) for item in items], next_cursor
 
     def count_user_history(self, user_id: int) -> int:
-        total, start = 0, None
-        while True:
-            answer = self.table.query(IndexName="GSI1", Select="COUNT",
-                                      KeyConditionExpression=Key("GSI1PK").eq(keys.history_user_gsi1pk(user_id, None)),
-                                      **({"ExclusiveStartKey": start} if start else {}))
-            total += answer["Count"]
-            start = answer.get("LastEvaluatedKey")
-            if not start:
-                return total
+        return count_query(self.table, IndexName="GSI1",
+                           KeyConditionExpression=Key("GSI1PK").eq(keys.history_user_gsi1pk(user_id, None)))
 
     def list_public_history(self, limit: int = 20, cursor: str | None = None):
         """GSI2 (keys only) newest first, then the full items with BatchGetItem, in timeline order."""
@@ -76,28 +69,16 @@ class SearchHistoryRepository:
                                         KeyConditionExpression=Key("GSI2PK").eq(keys.HISTORY_PUBLIC_GSI2PK))
         wanted = [{"PK": i["PK"], "SK": i["SK"]} for i in index_items]
         found = {}
-        for start in range(0, len(wanted), BATCH_GET_KEYS):
-            for item in self._batch_get(wanted[start:start + BATCH_GET_KEYS]):
+        for start in range(0, len(wanted), MAX_BATCH_GET_KEYS):
+            for item in batch_get(self._client, self.table.name, wanted[start:start + MAX_BATCH_GET_KEYS]):
                 found[(item["PK"], item["SK"])] = item
         entries = [to_row("hist", found[(k["PK"], k["SK"])]) for k in wanted if (k["PK"], k["SK"]) in found]
         return entries, next_cursor
-
-    def _batch_get(self, wanted: list[dict]) -> list[dict]:
-        """BatchGetItem, asking again for UnprocessedKeys (with a short backoff) until none are left."""
-        items, request, attempt = [], {self.table.name: {"Keys": wanted}}, 0
-        while request:
-            answer = self._resource.batch_get_item(RequestItems=request)
-            items += answer.get("Responses", {}).get(self.table.name, [])
-            request = answer.get("UnprocessedKeys") or {}
-            if request:
-                time.sleep(min(0.05 * 2 ** attempt, 1.0))
-                attempt += 1
-        return items
 
     def _update(self, history_id: int, changes: dict) -> dict:
         current = self.get_history(history_id)
         if current is None:
             raise NotFound(f"no history {history_id}")
         row = {**current, **changes}
-        self.table.put_item(Item=HISTORY.to_item(row), ConditionExpression="attribute_exists(PK)")
+        replace_existing(self.table, HISTORY.to_item(row), f"history {history_id}")
         return row

@@ -5,7 +5,7 @@ from __future__ import annotations
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from repositories.base import Conflict, IdAllocator, NotFound, query_all, to_row, utc_now
+from repositories.base import Conflict, IdAllocator, NotFound, condition_failed, put_new, query_all, to_row, utc_now
 from schema import keys
 from schema.codecs import epoch_seconds
 from schema.entities import ITEM_SPECS
@@ -58,7 +58,7 @@ class JobRepository:
                 ConditionExpression=condition, ExpressionAttributeNames=names, ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW")
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
             current = self.get_job(job_type, job_id)
             if current is None:
@@ -71,7 +71,7 @@ class JobRepository:
         row = {"id": self._ids.next_id("job_progress_history"), "content_type_id": None, "object_id": int(job_id),
                "content_type_model": model, "step": step, "message": message, "status": status,
                "created_at": utc_now()}
-        self.table.put_item(Item=PROGRESS.to_item(row), ConditionExpression="attribute_not_exists(PK)")
+        put_new(self.table, PROGRESS.to_item(row), f"progress {row['id']}")
         return row
 
     def get_progress(self, job_type: str, job_id: int) -> list[dict]:

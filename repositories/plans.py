@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
-from repositories.base import AlreadyExists, NotFound, page, to_row, type_is, utc_now
+from repositories.base import NotFound, check_fields, page, put_new, replace_existing, to_row, type_is, utc_now
 from schema import keys
 from schema.entities import ITEM_SPECS
 
@@ -26,18 +24,11 @@ class SubscriptionPlanRepository:
         return sorted((to_row("plan", i) for i in items), key=lambda plan: plan["id"]), next_cursor
 
     def create_plan(self, plan: dict) -> dict:
-        unknown = set(plan) - FIELDS
-        if unknown:
-            raise ValueError(f"unknown plan fields: {', '.join(sorted(unknown))}")
+        check_fields(plan, FIELDS, "plan")
         now = utc_now()
         row = {"description": "", "max_problems": -1, "can_view_all_problems": False, "can_register_problems": False,
                "is_active": True, "created_at": now, "updated_at": now, **plan}
-        try:
-            self.table.put_item(Item=PLAN.to_item(row), ConditionExpression="attribute_not_exists(PK)")
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise AlreadyExists(f"plan {row['id']} already exists") from None
-            raise
+        put_new(self.table, PLAN.to_item(row), f"plan {row['id']}")
         return row
 
     def update_plan(self, plan_id: int, changes: dict) -> dict:
@@ -48,5 +39,5 @@ class SubscriptionPlanRepository:
         if current is None:
             raise NotFound(f"no plan {plan_id}")
         row = {**current, **changes, "updated_at": utc_now()}
-        self.table.put_item(Item=PLAN.to_item(row), ConditionExpression="attribute_exists(PK)")
+        replace_existing(self.table, PLAN.to_item(row), f"plan {plan_id}")
         return row

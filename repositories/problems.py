@@ -6,7 +6,8 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from repositories.base import (
-    AlreadyExists, IdAllocator, NotFound, page, query_all, to_row, transaction_reasons, type_is, utc_now,
+    AlreadyExists, IdAllocator, NotFound, page, put_new, query_all, replace_existing, to_row, transaction_reasons,
+    type_is, utc_now,
 )
 from schema import keys
 from schema.entities import ITEM_SPECS
@@ -36,12 +37,7 @@ class ProblemRepository:
         row.setdefault("id", None)
         if row["id"] is None:
             row["id"] = self._ids.next_id("problems")
-        try:
-            self.table.put_item(Item=PROBLEM.to_item(row), ConditionExpression="attribute_not_exists(PK)")
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise AlreadyExists(f"problem {row['platform']} {row['problem_id']} already exists") from None
-            raise
+        put_new(self.table, PROBLEM.to_item(row), f"problem {row['platform']} {row['problem_id']}")
         return row
 
     def get_problem(self, platform: str, number: str) -> dict | None:
@@ -69,7 +65,7 @@ class ProblemRepository:
         if current is None:
             raise NotFound(f"no problem {platform} {number}")
         row = {**current, **changes}
-        self.table.put_item(Item=PROBLEM.to_item(row), ConditionExpression="attribute_exists(PK)")
+        replace_existing(self.table, PROBLEM.to_item(row), f"problem {platform} {number}")
         return row
 
     def soft_delete_problem(self, platform: str, number: str, reason: str = "") -> dict:

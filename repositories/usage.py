@@ -16,7 +16,7 @@ import datetime as _dt
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from repositories.base import IdAllocator, next_utc_midnight, query_all, utc_now
+from repositories.base import IdAllocator, condition_failed, count_query, next_utc_midnight, query_all, utc_now
 from schema import keys
 from schema.codecs import epoch_seconds
 from schema.entities import ITEM_SPECS
@@ -42,17 +42,9 @@ class UsageLogRepository:
 
     def get_daily_usage_count(self, user_id: int, action: str, day: _dt.date | None = None) -> int:
         day = day or utc_now().date()
-        total, start = 0, None
-        while True:
-            answer = self.table.query(
-                Select="COUNT", ConsistentRead=True,
-                KeyConditionExpression=Key("PK").eq(keys.usage_pk(user_id, day))
-                & Key("SK").begins_with(keys.usage_sk_prefix(action)),
-                **({"ExclusiveStartKey": start} if start else {}))
-            total += answer["Count"]
-            start = answer.get("LastEvaluatedKey")
-            if not start:
-                return total
+        return count_query(self.table, ConsistentRead=True,
+                           KeyConditionExpression=Key("PK").eq(keys.usage_pk(user_id, day))
+                           & Key("SK").begins_with(keys.usage_sk_prefix(action)))
 
     def check_rate_limit(self, user_id: int, action: str, limit: int) -> tuple[bool, int, _dt.datetime]:
         """(allowed, today's count, when the count resets: next midnight UTC). Reads only."""
@@ -132,5 +124,5 @@ class UsageLogRepository:
             self.table.put_item(Item={**counter_key, "tp": "ulog_cnt", "cnt": existing, "ttl": expires},
                                 ConditionExpression="attribute_not_exists(PK)")
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise

@@ -14,8 +14,8 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from repositories.base import (
-    AlreadyExists, Conflict, DuplicateEmail, DuplicateGoogleId, NotFound, page, to_row, transaction_reasons,
-    type_is, utc_now,
+    AlreadyExists, Conflict, DuplicateEmail, DuplicateGoogleId, NotFound, check_fields, page, to_row,
+    transaction_reasons, type_is, utc_now,
 )
 from schema import keys
 from schema.entities import ITEM_SPECS
@@ -86,9 +86,7 @@ class UserRepository:
 
     def create_user(self, user: dict) -> dict:
         """Create a user from application fields; DuplicateEmail / DuplicateGoogleId / AlreadyExists."""
-        unknown = set(user) - _APP_FIELDS
-        if unknown:
-            raise ValueError(f"unknown user fields: {', '.join(sorted(unknown))}")
+        check_fields(user, _APP_FIELDS, "user")
         if "user_id" not in user or not user.get("email"):
             raise ValueError("a user needs user_id and email")
         now = utc_now()
@@ -124,9 +122,7 @@ class UserRepository:
         user changed meanwhile."""
         if "user_id" in changes or "created_at" in changes:
             raise ValueError("user_id and created_at cannot change")
-        unknown = set(changes) - _APP_FIELDS
-        if unknown:
-            raise ValueError(f"unknown user fields: {', '.join(sorted(unknown))}")
+        check_fields(changes, _APP_FIELDS, "user")
         current = self._current(user_id)
         row = {**current, **changes, "updated_at": utc_now()}
         email_changed = row["email"].lower() != current["email"].lower()

@@ -244,6 +244,9 @@ def test_history_timelines(table):
         history.delete_history(entries[2]["id"])
     with pytest.raises(NotFound):
         history.update_hints(1, [])
+    with pytest.raises(AlreadyExists):
+        history.create_history({"id": entries[0]["id"], "user_id": 8, "problem_id": 1, "platform": "baekjoon",
+                                "problem_number": "1000"})
 
 
 # --- usage and the rate limit ---
