@@ -1,4 +1,4 @@
-"""Shared helpers for integration tests: run the CLI in-process, read the whole table."""
+"""Shared helpers for integration tests: sample databases, SQL, the CLI in-process, the whole table."""
 
 from __future__ import annotations
 
@@ -6,9 +6,31 @@ import contextlib
 import io
 from collections import Counter
 
+import sqlalchemy as sa
+
 from connections import dynamodb
 from connections.config import DynamoDBConfig, MySQLConfig
 from pipelines import cli
+from pipelines.seed import seed
+from sample_data.generate import SeedCounts
+
+
+def seeded(config: MySQLConfig, scale: int = 1, **seed_args) -> MySQLConfig:
+    """`config`'s database filled with the sample data at `scale`."""
+    seed(config, SeedCounts.for_scale(scale), out=io.StringIO(), **seed_args)
+    return config
+
+
+def execute(config: MySQLConfig, *statements: str, **params):
+    """Run statements in one transaction; the rows of the last one, if it returns rows."""
+    engine = sa.create_engine(config.url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                result = conn.execute(sa.text(statement), params)
+            return result.all() if result.returns_rows else None
+    finally:
+        engine.dispose()
 
 
 def connection_flags(source: MySQLConfig, target: DynamoDBConfig) -> list[str]:

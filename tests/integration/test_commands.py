@@ -19,29 +19,15 @@ from pipelines.seed import SeedRefused, seed
 from sample_data.generate import SeedCounts
 from schema.entities import SOURCE_SPECS
 from schema.table import TableSpec
-from tests.integration.helpers import connection_flags, counts_by_type, run_cli, scan_all
+from tests.integration.helpers import connection_flags, counts_by_type, execute, run_cli, scan_all, seeded
 from transforms.mysql_source import split_key_ranges, stream_range
 
 pytestmark = pytest.mark.integration
 
 
-def execute(config, *statements, **params):
-    """Run statements in one transaction; the rows of the last one, if it returns rows."""
-    engine = sa.create_engine(config.url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.begin() as conn:
-            for statement in statements:
-                result = conn.execute(sa.text(statement), params)
-            return result.all() if result.returns_rows else None
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def small_source(new_database):
-    config = new_database()
-    seed(config, SeedCounts.for_scale(1), out=io.StringIO())
-    return config
+    return seeded(new_database())
 
 
 def test_dry_run_writes_nothing_and_prints_counts(small_source, new_table_config, tmp_path):

@@ -10,11 +10,9 @@ import sqlalchemy as sa
 
 from connections import dynamodb
 from pipelines.init_table import init_table
-from pipelines.seed import seed
-from sample_data.generate import SeedCounts
 from schema import sampling
 from schema.entities import ITEM_SPECS, identity_text
-from tests.integration.helpers import connection_flags, run_cli
+from tests.integration.helpers import connection_flags, run_cli, seeded
 
 pytestmark = pytest.mark.integration
 
@@ -23,9 +21,7 @@ RATE = 0.1
 
 @pytest.fixture(scope="module")
 def source(new_database):
-    config = new_database()
-    seed(config, SeedCounts.for_scale(1), out=io.StringIO())
-    return config
+    return seeded(new_database())
 
 
 def migrate_into_new_table(source, new_table_config):

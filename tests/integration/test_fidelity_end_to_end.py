@@ -17,11 +17,9 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from connections import dynamodb
 from pipelines.init_table import init_table
-from pipelines.seed import seed
-from sample_data.generate import SeedCounts
 from schema import compression
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
-from tests.integration.helpers import connection_flags, run_cli
+from tests.integration.helpers import connection_flags, execute, run_cli, seeded
 from transforms.mysql_source import select_by_identity
 
 pytestmark = pytest.mark.integration
@@ -95,7 +93,7 @@ def base_row(table: str, key) -> dict:
 @pytest.fixture(scope="module")
 def nasty_source(new_database):
     config = new_database("algoitny_nasty")
-    seed(config, SeedCounts.for_scale(1), now=NOW, out=io.StringIO())
+    seeded(config, now=NOW)
     engine = sa.create_engine(config.url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
         for statement in LEGACY:
@@ -231,20 +229,15 @@ def test_compress_over_stores_large_text_compressed_and_everything_reads_back(na
 
 
 def test_schema_drift_stops_the_run_naming_the_column(nasty_source, new_database, new_table_config):
-    config = new_database("algoitny_drift")
-    seed(config, SeedCounts.for_scale(1), out=io.StringIO())
-    engine = sa.create_engine(config.url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ALTER TABLE users ADD COLUMN nickname VARCHAR(50) NULL")
+    config = seeded(new_database("algoitny_drift"))
+    execute(config, "ALTER TABLE users ADD COLUMN nickname VARCHAR(50) NULL")
     target = new_table_config()
     code, _, err = run_cli("migrate", "--dry-run", "--entity", "users", *connection_flags(config, target))
     assert code == 2 and "users.nickname" in err and "--allow-unmapped-columns" in err
     code, _, err = run_cli("migrate", "--dry-run", "--entity", "users", "--allow-unmapped-columns",
                            *connection_flags(config, target))
     assert code == 0 and "users.nickname is not migrated" in err
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ALTER TABLE users DROP COLUMN picture")
+    execute(config, "ALTER TABLE users DROP COLUMN picture")
     code, _, err = run_cli("migrate", "--dry-run", "--entity", "users", "--allow-unmapped-columns",
                            *connection_flags(config, target))
     assert code == 2 and "users.picture no longer exists" in err
-    engine.dispose()

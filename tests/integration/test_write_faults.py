@@ -16,15 +16,12 @@ import time
 
 import apache_beam as beam
 import pytest
-import sqlalchemy as sa
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from connections import dynamodb
 from pipelines.init_table import init_table
-from pipelines.seed import seed
-from sample_data.generate import SeedCounts
-from tests.integration.helpers import connection_flags, run_cli, scan_all
+from tests.integration.helpers import connection_flags, execute, run_cli, scan_all, seeded
 from tests.support.fault_proxy import FaultPlan, FaultProxy
 from transforms.dynamodb_batch import RetryPolicy
 from transforms.dynamodb_wire import encode_item
@@ -43,9 +40,7 @@ FAULTS = {
 
 @pytest.fixture(scope="module")
 def source(new_database):
-    config = new_database("algoitny_faults")
-    seed(config, SeedCounts.for_scale(10), out=io.StringIO())  # about 5,600 items
-    return config
+    return seeded(new_database("algoitny_faults"), scale=10)  # about 5,600 items
 
 
 def fresh(new_table_config):
@@ -116,20 +111,12 @@ def test_a_poison_item_is_dead_lettered_alone_and_its_batch_mates_are_written(ne
 
 
 def test_rows_that_map_to_the_same_key_fail_the_dry_run_and_are_named(new_database, new_table_config, tmp_path):
-    config = new_database("algoitny_dupes")
-    seed(config, SeedCounts.for_scale(1), out=io.StringIO())
-    engine = sa.create_engine(config.url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:  # a legacy table without the unique constraint
-        conn.exec_driver_sql("ALTER TABLE problems DROP INDEX problems_platform_problem_id")
-        conn.exec_driver_sql("INSERT INTO problems SELECT 99999, platform, problem_id, 'copy', problem_url, tags, "
-                             "solution_code, language, constraints, is_completed, is_deleted, deleted_at, "
-                             "deleted_reason, metadata, needs_review, review_notes, verified_by_admin, reviewed_at, "
-                             "created_at FROM problems WHERE id = 3")
-        conn.exec_driver_sql("INSERT INTO problems SELECT 99998, 'Baekjoon', problem_id, 'case differs', problem_url, "
-                             "tags, solution_code, language, constraints, is_completed, is_deleted, deleted_at, "
-                             "deleted_reason, metadata, needs_review, review_notes, verified_by_admin, reviewed_at, "
-                             "created_at FROM problems WHERE id = 4")
-    engine.dispose()
+    config = seeded(new_database("algoitny_dupes"))
+    copy = ("INSERT INTO problems SELECT {id}, {platform}, problem_id, 'copy', problem_url, tags, solution_code, "
+            "language, constraints, is_completed, is_deleted, deleted_at, deleted_reason, metadata, needs_review, "
+            "review_notes, verified_by_admin, reviewed_at, created_at FROM problems WHERE id = {of}")
+    execute(config, "ALTER TABLE problems DROP INDEX problems_platform_problem_id",  # a legacy table without it
+            copy.format(id=99999, platform="platform", of=3), copy.format(id=99998, platform="'Baekjoon'", of=4))
     target = new_table_config()
     code, out, err = run_cli("migrate", "--dry-run", "--entity", "problems", "--dead-letter",
                              str(tmp_path / "dead.jsonl"), *connection_flags(config, target))
@@ -161,12 +148,9 @@ def test_replay_resends_after_the_cause_is_fixed(source, new_table_config, tmp_p
 
 
 def test_replay_rereads_rows_fixed_at_the_source(new_database, new_table_config, tmp_path):
-    config = new_database("algoitny_fixlater")
-    seed(config, SeedCounts.for_scale(1), out=io.StringIO())
-    engine = sa.create_engine(config.url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ALTER TABLE problems MODIFY metadata LONGTEXT NOT NULL")
-        conn.exec_driver_sql("UPDATE problems SET metadata = '{broken' WHERE id IN (2, 5)")
+    config = seeded(new_database("algoitny_fixlater"))
+    execute(config, "ALTER TABLE problems MODIFY metadata LONGTEXT NOT NULL",
+            "UPDATE problems SET metadata = '{broken' WHERE id IN (2, 5)")
     target = fresh(new_table_config)
     dead_letters = tmp_path / "dead.jsonl"
     assert run_cli("migrate", "--entity", "problems", "--dead-letter", str(dead_letters),
@@ -175,9 +159,7 @@ def test_replay_rereads_rows_fixed_at_the_source(new_database, new_table_config,
     code, _, err = run_cli("replay", str(dead_letters), "--dead-letter", str(tmp_path / "still.jsonl"),
                            *connection_flags(config, target))
     assert code == 1 and "2 still fail" in err  # not fixed yet
-    with engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE problems SET metadata = '{\"fixed\": true}' WHERE id IN (2, 5)")
-    engine.dispose()
+    execute(config, "UPDATE problems SET metadata = :fixed WHERE id IN (2, 5)", fixed='{"fixed": true}')
     code, out, err = run_cli("replay", str(dead_letters), *connection_flags(config, target))
     assert code == 0, out + err
     assert run_cli("verify", "--deep", "--entity", "problems", *connection_flags(config, target))[0] == 0
