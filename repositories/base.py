@@ -112,24 +112,23 @@ def condition_failed(error: ClientError) -> bool:
     return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
-def put_new(table, item: dict, what: str) -> None:
-    """Put an item that must not exist yet; AlreadyExists naming `what` if it does."""
+def _conditional_put(table, item: dict, condition: str, refusal: RepositoryError) -> None:
     try:
-        table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+        table.put_item(Item=item, ConditionExpression=condition)
     except ClientError as error:
         if condition_failed(error):
-            raise AlreadyExists(f"{what} already exists") from None
+            raise refusal from None
         raise
+
+
+def put_new(table, item: dict, what: str) -> None:
+    """Put an item that must not exist yet; AlreadyExists naming `what` if it does."""
+    _conditional_put(table, item, "attribute_not_exists(PK)", AlreadyExists(f"{what} already exists"))
 
 
 def replace_existing(table, item: dict, what: str) -> None:
     """Put over an item that must still exist; NotFound naming `what` if it was deleted meanwhile."""
-    try:
-        table.put_item(Item=item, ConditionExpression="attribute_exists(PK)")
-    except ClientError as error:
-        if condition_failed(error):
-            raise NotFound(f"no {what}") from None
-        raise
+    _conditional_put(table, item, "attribute_exists(PK)", NotFound(f"no {what}"))
 
 
 def count_query(table, **kwargs) -> int:
