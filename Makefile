@@ -15,7 +15,7 @@ export LOCAL_DYNAMODB_PORT
 
 .PHONY: help dynamodb-help venv test local-up local-down local-status dynamodb-init dynamodb-migrate \
         dynamodb-migrate-dry-run dynamodb-migrate-users dynamodb-migrate-problems dynamodb-migrate-history \
-        dynamodb-verify bench clean
+        dynamodb-verify docs bench clean
 
 help: dynamodb-help
 
@@ -24,6 +24,7 @@ dynamodb-help:
 	@echo "  ./run_local.sh               rehearse the whole migration locally (services, sample data, init, migrate, verify)"
 	@echo "  make test                    run the test suite (starts DynamoDB Local, needs MySQL/MariaDB)"
 	@echo "  make local-up | local-down   start / stop DynamoDB Local (port $(LOCAL_DYNAMODB_PORT)) and check MySQL"
+	@echo "  make docs                    regenerate docs/data-model.md from the specs"
 	@echo "Migration (configure with MYSQL_URL, DYNAMODB_ENDPOINT_URL or LOCALSTACK_URL, DYNAMODB_TABLE, AWS_DEFAULT_REGION)"
 	@echo "  make dynamodb-init               create the table (idempotent)"
 	@echo "  make dynamodb-migrate-dry-run    read, map, validate everything; write nothing"
@@ -74,6 +75,9 @@ dynamodb-migrate-history: venv
 
 dynamodb-verify: venv
 	$(ETL) verify --entity $(ENTITY) $(ARGS)
+
+docs: venv
+	$(ETL) describe --output docs/data-model.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info dead-letters

@@ -7,7 +7,7 @@ setuptools.setup(
     name="algoitny-etl",
     version="0.1.0",
     description="AlgoItny MySQL -> DynamoDB single-table migration on Apache Beam",
-    packages=setuptools.find_packages(include=["schema*", "transforms*", "pipelines*", "connections*",
+    packages=setuptools.find_packages(include=["schema*", "connectors*", "transforms*", "pipelines*", "reports*",
                                                "sample_data*", "repositories*"]),
     python_requires=">=3.10",
     install_requires=[

@@ -11,15 +11,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.support import target
-from connections import dynamodb
-from transforms.dynamodb_read import scan_segment
+from connectors.dynamodb import clients
+from connectors.dynamodb.reads import scan_segment
 
 
 def scan(table: str, segments: int) -> int:
     config = target(table)
 
     def one(segment: int) -> int:
-        client = dynamodb.client(config)
+        client = clients.client(config)
         return sum(1 for _ in scan_segment(client, table, segment, segments))
 
     with ThreadPoolExecutor(segments) as pool:

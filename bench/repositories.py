@@ -19,7 +19,8 @@ from bench import support
 from repositories import SearchHistoryRepository, UsageLogRepository, UserRepository
 from repositories.client import table as table_resource
 from sample_data.generate import SeedCounts
-from schema import keys
+from schema.entities.users import user_pk
+from schema.keys import META
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -44,7 +45,7 @@ def main(argv: list[str]) -> None:
     rng = random.Random(1)
 
     calls = {
-        "GetItem (floor)": lambda u: table.get_item(Key={"PK": keys.user_pk(u["user_id"]), "SK": keys.META}),
+        "GetItem (floor)": lambda u: table.get_item(Key={"PK": user_pk(u["user_id"]), "SK": META}),
         "check_rate_limit": lambda u: usage.check_rate_limit(u["user_id"], "hint", 5),
         "consume": lambda u: usage.consume(u["user_id"], "execution", 10**9),
         "get_user_by_email": lambda u: users.get_user_by_email(u["email"].swapcase()),

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from connections import dynamodb
-from connections.config import DynamoDBConfig, MySQLConfig
+from connectors.dynamodb import clients
+from connectors.dynamodb.config import DynamoDBConfig
+from connectors.mysql.config import MySQLConfig
 from pipelines.init_table import init_table
-from pipelines.seed import seed
 from sample_data.generate import SeedCounts
+from sample_data.load import seed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ETL = os.path.join(os.path.dirname(sys.executable), "algoitny-etl")
@@ -58,7 +59,7 @@ def fresh_table(table: str) -> DynamoDBConfig:
 
 
 def drop_table(config: DynamoDBConfig) -> None:
-    dynamodb.client(config).delete_table(TableName=config.table)
+    clients.client(config).delete_table(TableName=config.table)
 
 
 def cli(*args: str, env: dict | None = None) -> "Measured":
@@ -115,7 +116,7 @@ def measure(command: list[str], env: dict | None = None) -> Measured:
 
 
 def item_count(config: DynamoDBConfig) -> int:
-    client = dynamodb.client(config)
+    client = clients.client(config)
     total = 0
     for page in client.get_paginator("scan").paginate(TableName=config.table, Select="COUNT"):
         total += page["Count"]

@@ -25,13 +25,15 @@ import sqlalchemy as sa
 from boto3.dynamodb.types import TypeSerializer
 
 from bench import support
-from connections import dynamodb
-from connections.config import DynamoDBConfig, MySQLConfig
+from connectors.dynamodb import clients
+from connectors.dynamodb.config import DynamoDBConfig
+from connectors.mysql.beam_io import DEFAULT_ROWS_PER_RANGE
+from connectors.mysql.config import MySQLConfig
+from connectors.mysql.key_ranges import KeyRange
+from connectors.mysql.queries import stream_range
 from sample_data.generate import SeedCounts
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
 from tests.support.fault_proxy import FaultPlan, FaultProxy
-from transforms.read_mysql import DEFAULT_ROWS_PER_RANGE
-from transforms.mysql_source import KeyRange, stream_range
 
 ULOG = ITEM_SPECS["ulog"]
 THREADS = 8
@@ -53,7 +55,7 @@ def seed_usage(rows: int) -> MySQLConfig:
 
 def baseline_batch_writer(source, target: DynamoDBConfig) -> float:
     """(a) what a seed script does: stream rows, build items, Table.batch_writer()."""
-    table = dynamodb.table_resource(target)
+    table = clients.table_resource(target)
     engine = sa.create_engine(source.url)
     started = time.monotonic()
     with table.batch_writer() as writer:
@@ -83,7 +85,7 @@ def raw_ceiling(source, target: DynamoDBConfig) -> float:
     def send(puts):
         client = getattr(local, "client", None)
         if client is None:
-            client = local.client = dynamodb.client(target, max_pool_connections=2)
+            client = local.client = clients.client(target, max_pool_connections=2)
         while puts:
             answer = client.batch_write_item(RequestItems={target.table: puts})
             puts = answer.get("UnprocessedItems", {}).get(target.table, [])

@@ -1,29 +1,10 @@
-"""`algoitny-etl`: the one command-line tool (init, seed, migrate, verify)."""
+"""`algoitny-etl`: the one command-line tool. Each command is a driver module with `run(argv)`."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
-
-COMMANDS = {
-    "init": ("pipelines.init_table", "create the table (keys, GSI1, GSI2, TTL, streams); idempotent"),
-    "seed": ("pipelines.seed", "create the AlgoItny schema in MySQL and fill it with sample data"),
-    "migrate": ("pipelines.migrate", "read MySQL, map rows to items, write them (--dry-run writes nothing)"),
-    "verify": ("pipelines.verify", "compare both sides: counts per entity, or every item with --deep"),
-    "replay": ("pipelines.replay", "re-send what a run dead-lettered, once the cause is fixed"),
-}
-BEAM_COMMANDS = ("migrate", "verify", "replay")
-
-DESCRIPTION = """\
-Migrate AlgoItny's MySQL data into one DynamoDB single table (DESIGN.md).
-
-Configuration: --mysql-url / MYSQL_URL, --endpoint-url / DYNAMODB_ENDPOINT_URL (or LOCALSTACK_URL;
-neither = AWS), --table / DYNAMODB_TABLE, AWS_DEFAULT_REGION. Beam options (--runner,
---direct_num_workers, --direct_running_mode, Dataflow/Flink options, ...) pass through to
-migrate and verify.
-"""
 
 
 class _DropImportNoise(logging.Filter):
@@ -31,6 +12,29 @@ class _DropImportNoise(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "apitools not found" not in record.getMessage()
+
+
+logging.getLogger().addFilter(_DropImportNoise())  # before the drivers import Beam
+
+from pipelines import describe, init_table, migrate, replay, seed, verify  # noqa: E402
+
+COMMANDS = {
+    "init": init_table,
+    "seed": seed,
+    "migrate": migrate,
+    "verify": verify,
+    "replay": replay,
+    "describe": describe,
+}
+
+DESCRIPTION = """\
+Migrate AlgoItny's MySQL data into one DynamoDB single table (docs/data-model.md).
+
+Configuration: --mysql-url / MYSQL_URL, --endpoint-url / DYNAMODB_ENDPOINT_URL (or LOCALSTACK_URL;
+neither = AWS), --table / DYNAMODB_TABLE, AWS_DEFAULT_REGION. Beam options (--runner,
+--direct_num_workers, --direct_running_mode, Dataflow/Flink options, ...) pass through to the
+commands that run a pipeline. `algoitny-etl COMMAND --help` lists a command's flags.
+"""
 
 
 def configure_logging(verbose: bool) -> None:
@@ -46,23 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="algoitny-etl", description=DESCRIPTION, allow_abbrev=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", action="store_true", help="log Beam and client details")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (module_name, help_text) in COMMANDS.items():
-        sub = commands.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
-        importlib.import_module(module_name).add_arguments(sub)
+    parser.add_argument("command", choices=COMMANDS, metavar="COMMAND",
+                        help="; ".join(f"{name}: {module.DESCRIPTION}" for name, module in COMMANDS.items()))
+    parser.add_argument("arguments", nargs=argparse.REMAINDER, help="the command's flags (COMMAND --help)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_logging("--verbose" in (sys.argv[1:] if argv is None else argv))
-    parser = build_parser()
-    args, rest = parser.parse_known_args(argv)
-    module = importlib.import_module(COMMANDS[args.command][0])
-    if args.command in BEAM_COMMANDS:
-        return module.run(args, rest)
-    if rest:
-        parser.error(f"unrecognized arguments for {args.command}: {' '.join(rest)}")
-    return module.run(args)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = "--verbose" in argv  # accepted before or after the command
+    args = build_parser().parse_args([a for a in argv if a != "--verbose"])
+    configure_logging(verbose)
+    return COMMANDS[args.command].run(args.arguments)
 
 
 if __name__ == "__main__":

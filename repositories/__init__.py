@@ -8,7 +8,13 @@ Each repository takes a boto3 Table resource, as in the original migration guide
 """
 
 from repositories.base import (  # noqa: F401
-    AlreadyExists, Conflict, DuplicateEmail, DuplicateGoogleId, IdAllocator, NotFound, RepositoryError,
+    AlreadyExists,
+    Conflict,
+    DuplicateEmail,
+    DuplicateGoogleId,
+    IdAllocator,
+    NotFound,
+    RepositoryError,
 )
 from repositories.history import SearchHistoryRepository  # noqa: F401
 from repositories.jobs import JobRepository  # noqa: F401

@@ -16,8 +16,9 @@ from typing import Iterator
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
-from schema import keys
-from schema.entities import ITEM_SPECS
+from schema.app_items import SEQUENCE_TP, sequence_key
+from schema.keys import padded_id
+from schema.spec import ItemSpec
 
 
 class RepositoryError(Exception):
@@ -48,8 +49,8 @@ def utc_now() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
 
 
-def to_row(tp: str, item: dict | None) -> dict | None:
-    return None if item is None else ITEM_SPECS[tp].from_item(item)
+def to_row(spec: ItemSpec, item: dict | None) -> dict | None:
+    return None if item is None else spec.from_item(item)
 
 
 def encode_cursor(last_key: dict | None) -> str | None:
@@ -151,8 +152,8 @@ def query_all(table, **kwargs) -> Iterator[dict]:
         yield from answer.get("Items", [])
 
 
-def type_is(tp: str):
-    return Attr("tp").eq(tp)
+def type_is(spec: ItemSpec):
+    return Attr("tp").eq(spec.tp)
 
 
 class IdAllocator:
@@ -178,15 +179,15 @@ class IdAllocator:
             start, end = self._ranges.get(source_table, (0, 0))
             if start >= end:
                 answer = self._table.update_item(
-                    Key={"PK": keys.join_key("SEQ", source_table), "SK": "SEQ"},
+                    Key=sequence_key(source_table),
                     UpdateExpression="SET #n = if_not_exists(#n, :floor) + :block, tp = :tp",
                     ExpressionAttributeNames={"#n": "nxt"},
-                    ExpressionAttributeValues={":floor": self._floor, ":block": self._block, ":tp": "seq"},
+                    ExpressionAttributeValues={":floor": self._floor, ":block": self._block, ":tp": SEQUENCE_TP},
                     ReturnValues="UPDATED_NEW")
                 end = int(answer["Attributes"]["nxt"]) + 1
                 start = end - self._block
             self._ranges[source_table] = (start + 1, end)
-        keys.padded_id(start)  # raises when ids no longer fit the 12-digit keys
+        padded_id(start)  # raises when ids no longer fit the 12-digit keys
         return start
 
 

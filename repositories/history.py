@@ -5,14 +5,13 @@ from __future__ import annotations
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from connectors.dynamodb.reads import MAX_BATCH_GET_KEYS, batch_get
 from repositories.base import (
     IdAllocator, NotFound, condition_failed, count_query, page, put_new, replace_existing, to_row, utc_now,
 )
-from schema import keys
-from schema.entities import ITEM_SPECS
-from transforms.dynamodb_read import MAX_BATCH_GET_KEYS, batch_get
+from schema.entities.history import HISTORY, PUBLIC_GSI2PK, history_pk, user_history_gsi1pk
+from schema.keys import META
 
-HISTORY = ITEM_SPECS["hist"]
 DEFAULTS = {"user_id": None, "test_results": None, "hints": None, "metadata": {}, "result_summary": {},
             "passed_count": 0, "failed_count": 0, "total_count": 0, "is_code_public": False, "code": "",
             "language": "", "problem_title": ""}
@@ -36,7 +35,7 @@ class SearchHistoryRepository:
         return row
 
     def get_history(self, history_id: int) -> dict | None:
-        return to_row("hist", self.table.get_item(Key={"PK": keys.history_pk(history_id), "SK": keys.META}).get("Item"))
+        return to_row(HISTORY, self.table.get_item(Key={"PK": history_pk(history_id), "SK": META}).get("Item"))
 
     def update_hints(self, history_id: int, hints: list | None) -> dict:
         return self._update(history_id, {"hints": hints})
@@ -47,7 +46,7 @@ class SearchHistoryRepository:
 
     def delete_history(self, history_id: int) -> None:
         try:
-            self.table.delete_item(Key={"PK": keys.history_pk(history_id), "SK": keys.META},
+            self.table.delete_item(Key={"PK": history_pk(history_id), "SK": META},
                                    ConditionExpression="attribute_exists(PK)")
         except ClientError as error:
             if condition_failed(error):
@@ -56,23 +55,23 @@ class SearchHistoryRepository:
 
     def list_user_history(self, user_id: int, limit: int = 20, cursor: str | None = None):
         items, next_cursor = page(self.table, limit, cursor, IndexName="GSI1", ScanIndexForward=False,
-                                  KeyConditionExpression=Key("GSI1PK").eq(keys.history_user_gsi1pk(user_id, None)))
-        return [to_row("hist", item) for item in items], next_cursor
+                                  KeyConditionExpression=Key("GSI1PK").eq(user_history_gsi1pk(user_id, None)))
+        return [to_row(HISTORY, item) for item in items], next_cursor
 
     def count_user_history(self, user_id: int) -> int:
         return count_query(self.table, IndexName="GSI1",
-                           KeyConditionExpression=Key("GSI1PK").eq(keys.history_user_gsi1pk(user_id, None)))
+                           KeyConditionExpression=Key("GSI1PK").eq(user_history_gsi1pk(user_id, None)))
 
     def list_public_history(self, limit: int = 20, cursor: str | None = None):
         """GSI2 (keys only) newest first, then the full items with BatchGetItem, in timeline order."""
         index_items, next_cursor = page(self.table, limit, cursor, IndexName="GSI2", ScanIndexForward=False,
-                                        KeyConditionExpression=Key("GSI2PK").eq(keys.HISTORY_PUBLIC_GSI2PK))
+                                        KeyConditionExpression=Key("GSI2PK").eq(PUBLIC_GSI2PK))
         wanted = [{"PK": i["PK"], "SK": i["SK"]} for i in index_items]
         found = {}
         for start in range(0, len(wanted), MAX_BATCH_GET_KEYS):
             for item in batch_get(self._client, self.table.name, wanted[start:start + MAX_BATCH_GET_KEYS]):
                 found[(item["PK"], item["SK"])] = item
-        entries = [to_row("hist", found[(k["PK"], k["SK"])]) for k in wanted if (k["PK"], k["SK"]) in found]
+        entries = [to_row(HISTORY, found[(k["PK"], k["SK"])]) for k in wanted if (k["PK"], k["SK"]) in found]
         return entries, next_cursor
 
     def _update(self, history_id: int, changes: dict) -> dict:

@@ -6,15 +6,19 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from repositories.base import Conflict, IdAllocator, NotFound, condition_failed, put_new, query_all, to_row, utc_now
-from schema import keys
 from schema.codecs import epoch_seconds
-from schema.entities import ITEM_SPECS
+from schema.entities.jobs import (
+    EXTRACTION_JOB, JOB_PREFIX_BY_MODEL, JOB_PROGRESS, PROGRESS_SK_PREFIX, SCRIPT_JOB, job_pk,
+)
+from schema.keys import META
+from schema.spec import ItemSpec
 
-JOB_TYPES = {"script_generation": ("sgj", "scriptgenerationjob"), "problem_extraction": ("pej", "problemextractionjob")}
-PROGRESS = ITEM_SPECS["jph"]
+JOB_TYPES = {"script_generation": (SCRIPT_JOB, "scriptgenerationjob"),
+             "problem_extraction": (EXTRACTION_JOB, "problemextractionjob")}
+PROGRESS = JOB_PROGRESS
 
 
-def _job(job_type: str) -> tuple[str, str]:
+def _job(job_type: str) -> tuple[ItemSpec, str]:
     if job_type not in JOB_TYPES:
         raise ValueError(f"job type is one of {', '.join(JOB_TYPES)}")
     return JOB_TYPES[job_type]
@@ -27,11 +31,10 @@ class JobRepository:
 
     def _pk(self, job_type: str, job_id: int) -> str:
         model = _job(job_type)[1]
-        return keys.join_key(keys.JOB_PK_PREFIX_BY_MODEL[model], int(job_id))
+        return job_pk(JOB_PREFIX_BY_MODEL[model], job_id)
 
     def get_job(self, job_type: str, job_id: int) -> dict | None:
-        tp = _job(job_type)[0]
-        return to_row(tp, self.table.get_item(Key={"PK": self._pk(job_type, job_id), "SK": keys.META},
+        return to_row(_job(job_type)[0], self.table.get_item(Key={"PK": self._pk(job_type, job_id), "SK": META},
                                               ConsistentRead=True).get("Item"))
 
     def update_status(self, job_type: str, job_id: int, status: str, expected_status: str | None = None,
@@ -54,7 +57,7 @@ class JobRepository:
             values[":expected"] = expected_status
         try:
             answer = self.table.update_item(
-                Key={"PK": self._pk(job_type, job_id), "SK": keys.META}, UpdateExpression="SET " + ", ".join(sets),
+                Key={"PK": self._pk(job_type, job_id), "SK": META}, UpdateExpression="SET " + ", ".join(sets),
                 ConditionExpression=condition, ExpressionAttributeNames=names, ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW")
         except ClientError as error:
@@ -76,5 +79,5 @@ class JobRepository:
 
     def get_progress(self, job_type: str, job_id: int) -> list[dict]:
         """Oldest first (JPH#<time>#<id> sort keys)."""
-        return [to_row("jph", item) for item in query_all(
-            self.table, KeyConditionExpression=Key("PK").eq(self._pk(job_type, job_id)) & Key("SK").begins_with("JPH#"))]
+        return [to_row(PROGRESS, item) for item in query_all(
+            self.table, KeyConditionExpression=Key("PK").eq(self._pk(job_type, job_id)) & Key("SK").begins_with(PROGRESS_SK_PREFIX))]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from repositories.base import NotFound, check_fields, page, put_new, replace_existing, to_row, type_is, utc_now
-from schema import keys
-from schema.entities import ITEM_SPECS
+from schema.entities.plans import PLAN, plan_pk
+from schema.keys import META
 
-PLAN = ITEM_SPECS["plan"]
 FIELDS = {"id", "name", "description", "max_hints_per_day", "max_executions_per_day", "max_problems",
           "can_view_all_problems", "can_register_problems", "is_active", "created_at", "updated_at"}
 
@@ -16,12 +15,12 @@ class SubscriptionPlanRepository:
         self.table = table
 
     def get_plan(self, plan_id: int) -> dict | None:
-        item = self.table.get_item(Key={"PK": keys.plan_pk(plan_id), "SK": keys.META}).get("Item")
-        return to_row("plan", item)
+        item = self.table.get_item(Key={"PK": plan_pk(plan_id), "SK": META}).get("Item")
+        return to_row(PLAN, item)
 
     def list_plans(self, limit: int = 100, cursor: str | None = None) -> tuple[list[dict], str | None]:
-        items, next_cursor = page(self.table, limit, cursor, "scan", FilterExpression=type_is("plan"))
-        return sorted((to_row("plan", i) for i in items), key=lambda plan: plan["id"]), next_cursor
+        items, next_cursor = page(self.table, limit, cursor, "scan", FilterExpression=type_is(PLAN))
+        return sorted((to_row(PLAN, i) for i in items), key=lambda plan: plan["id"]), next_cursor
 
     def create_plan(self, plan: dict) -> dict:
         check_fields(plan, FIELDS, "plan")

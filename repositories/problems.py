@@ -9,10 +9,9 @@ from repositories.base import (
     AlreadyExists, IdAllocator, NotFound, page, put_new, query_all, replace_existing, to_row, transaction_reasons,
     type_is, utc_now,
 )
-from schema import keys
-from schema.entities import ITEM_SPECS
+from schema.entities.problems import PROBLEM, TESTCASE, TESTCASE_SK_PREFIX, problem_pk
+from schema.keys import META, split_key
 
-PROBLEM, TESTCASE = ITEM_SPECS["prob"], ITEM_SPECS["tc"]
 PROBLEM_DEFAULTS = {"problem_url": None, "tags": [], "solution_code": None, "language": None, "constraints": None,
                     "is_completed": False, "is_deleted": False, "deleted_at": None, "deleted_reason": None,
                     "metadata": {}, "needs_review": False, "review_notes": None, "verified_by_admin": False,
@@ -27,7 +26,7 @@ class ProblemRepository:
         self._ids = ids or IdAllocator(table)
 
     def _key(self, platform: str, number: str) -> dict:
-        return {"PK": keys.problem_pk(platform, number), "SK": keys.META}
+        return {"PK": problem_pk(platform, number), "SK": META}
 
     def create_problem(self, problem: dict) -> dict:
         """Fields as the problems table; `id` is allocated when not given."""
@@ -41,22 +40,22 @@ class ProblemRepository:
         return row
 
     def get_problem(self, platform: str, number: str) -> dict | None:
-        return to_row("prob", self.table.get_item(Key=self._key(platform, number)).get("Item"))
+        return to_row(PROBLEM, self.table.get_item(Key=self._key(platform, number)).get("Item"))
 
     def get_problem_with_testcases(self, platform: str, number: str) -> tuple[dict | None, list[dict]]:
         """One Query on the problem's partition: its META item first, then TC# items in id order."""
         problem, testcases = None, []
-        for item in query_all(self.table, KeyConditionExpression=Key("PK").eq(keys.problem_pk(platform, number))):
-            if item.get("tp") == "prob":
-                problem = to_row("prob", item)
-            elif item.get("tp") == "tc":
-                testcases.append(to_row("tc", item))
+        for item in query_all(self.table, KeyConditionExpression=Key("PK").eq(problem_pk(platform, number))):
+            if item.get("tp") == PROBLEM.tp:
+                problem = to_row(PROBLEM, item)
+            elif item.get("tp") == TESTCASE.tp:
+                testcases.append(to_row(TESTCASE, item))
         return problem, testcases
 
     def get_testcases(self, platform: str, number: str) -> list[dict]:
-        return [to_row("tc", item) for item in query_all(
-            self.table, KeyConditionExpression=Key("PK").eq(keys.problem_pk(platform, number))
-            & Key("SK").begins_with("TC#"))]
+        return [to_row(TESTCASE, item) for item in query_all(
+            self.table, KeyConditionExpression=Key("PK").eq(problem_pk(platform, number))
+            & Key("SK").begins_with(TESTCASE_SK_PREFIX))]
 
     def update_problem(self, platform: str, number: str, changes: dict) -> dict:
         if {"platform", "problem_id", "id", "created_at"} & set(changes):
@@ -74,7 +73,7 @@ class ProblemRepository:
 
     def delete_problem(self, platform: str, number: str) -> int:
         """The problem and all its test cases; returns how many items were deleted."""
-        items = list(query_all(self.table, KeyConditionExpression=Key("PK").eq(keys.problem_pk(platform, number)),
+        items = list(query_all(self.table, KeyConditionExpression=Key("PK").eq(problem_pk(platform, number)),
                                ProjectionExpression="PK, SK"))
         if not items:
             raise NotFound(f"no problem {platform} {number}")
@@ -85,11 +84,11 @@ class ProblemRepository:
 
     def add_testcase(self, platform: str, number: str, input_text: str, output_text: str) -> dict:
         """A test case after the problem's last one (ids order test cases within their problem)."""
-        pk = keys.problem_pk(platform, number)
+        pk = problem_pk(platform, number)
         for _ in range(TESTCASE_ATTEMPTS):
-            last = self.table.query(KeyConditionExpression=Key("PK").eq(pk) & Key("SK").begins_with("TC#"),
+            last = self.table.query(KeyConditionExpression=Key("PK").eq(pk) & Key("SK").begins_with(TESTCASE_SK_PREFIX),
                                     ScanIndexForward=False, Limit=1, ConsistentRead=True)["Items"]
-            next_id = int(keys.split_key(last[0]["SK"], 2)[1]) + 1 if last else 1
+            next_id = int(split_key(last[0]["SK"], 2)[1]) + 1 if last else 1
             row = {"id": next_id, "problem_id": None, "problem_platform": platform, "problem_number": number,
                    "input": input_text, "output": output_text, "created_at": utc_now()}
             try:
@@ -98,7 +97,7 @@ class ProblemRepository:
                                         "ConditionExpression": "attribute_exists(PK)"}},
                     {"Put": {"TableName": self.table.name, "Item": TESTCASE.to_item(row),
                              "ConditionExpression": "attribute_not_exists(PK)"}}])
-                return to_row("tc", TESTCASE.to_item(row))
+                return to_row(TESTCASE, TESTCASE.to_item(row))
             except ClientError as error:
                 if error.response["Error"]["Code"] != "TransactionCanceledException":
                     raise
@@ -108,8 +107,8 @@ class ProblemRepository:
         raise AlreadyExists(f"could not place a test case on {platform} {number} after {TESTCASE_ATTEMPTS} tries")
 
     def _listing(self, condition, limit: int, cursor: str | None):
-        items, next_cursor = page(self.table, limit, cursor, "scan", FilterExpression=type_is("prob") & condition)
-        return [to_row("prob", item) for item in items], next_cursor
+        items, next_cursor = page(self.table, limit, cursor, "scan", FilterExpression=type_is(PROBLEM) & condition)
+        return [to_row(PROBLEM, item) for item in items], next_cursor
 
     def list_completed_problems(self, limit: int = 50, cursor: str | None = None):
         return self._listing(Attr("dat.cmp").eq(True) & Attr("dat.del").ne(True), limit, cursor)

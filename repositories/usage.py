@@ -17,11 +17,11 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from repositories.base import IdAllocator, condition_failed, count_query, next_utc_midnight, query_all, utc_now
-from schema import keys
+from schema.app_items import USAGE_COUNTER_TP, usage_counter_key
 from schema.codecs import epoch_seconds
-from schema.entities import ITEM_SPECS
+from schema.entities.usage import USAGE_LOG as LOG
+from schema.entities.usage import USAGE_SK_PREFIX, action_of, usage_pk, usage_sk_prefix
 
-LOG = ITEM_SPECS["ulog"]
 UNLIMITED = -1
 COUNTER_TTL_DAYS = 2
 RECORD_ATTEMPTS = 3
@@ -43,8 +43,8 @@ class UsageLogRepository:
     def get_daily_usage_count(self, user_id: int, action: str, day: _dt.date | None = None) -> int:
         day = day or utc_now().date()
         return count_query(self.table, ConsistentRead=True,
-                           KeyConditionExpression=Key("PK").eq(keys.usage_pk(user_id, day))
-                           & Key("SK").begins_with(keys.usage_sk_prefix(action)))
+                           KeyConditionExpression=Key("PK").eq(usage_pk(user_id, day))
+                           & Key("SK").begins_with(usage_sk_prefix(action)))
 
     def check_rate_limit(self, user_id: int, action: str, limit: int) -> tuple[bool, int, _dt.datetime]:
         """(allowed, today's count, when the count resets: next midnight UTC). Reads only."""
@@ -59,9 +59,9 @@ class UsageLogRepository:
             day = today - _dt.timedelta(days=back)
             counts: dict[str, int] = {}
             for item in query_all(self.table, ProjectionExpression="SK",
-                                  KeyConditionExpression=Key("PK").eq(keys.usage_pk(user_id, day))
-                                  & Key("SK").begins_with("ULOG#")):
-                action = keys.split_key(item["SK"], 3)[1]
+                                  KeyConditionExpression=Key("PK").eq(usage_pk(user_id, day))
+                                  & Key("SK").begins_with(USAGE_SK_PREFIX)):
+                action = action_of(item["SK"])
                 counts[action] = counts.get(action, 0) + 1
             summary[day.isoformat()] = counts
         return summary
@@ -82,7 +82,7 @@ class UsageLogRepository:
 
     def _record(self, user_id: int, action: str, limit: int, problem_id, metadata):
         now = utc_now()
-        counter_key = {"PK": keys.usage_pk(user_id, now), "SK": keys.join_key("COUNT", action)}
+        counter_key = usage_counter_key(user_id, now, action)
         row = {"id": self._ids.next_id("usage_logs"), "user_id": user_id, "action": action,
                "problem_id": problem_id, "metadata": metadata or {}, "created_at": now}
         increment = {"TableName": self.table.name, "Key": counter_key, "UpdateExpression": "ADD cnt :one",
@@ -121,7 +121,7 @@ class UsageLogRepository:
         existing = self.get_daily_usage_count(user_id, action, now.date())
         expires = int(epoch_seconds(next_utc_midnight(now))) + COUNTER_TTL_DAYS * 86_400
         try:
-            self.table.put_item(Item={**counter_key, "tp": "ulog_cnt", "cnt": existing, "ttl": expires},
+            self.table.put_item(Item={**counter_key, "tp": USAGE_COUNTER_TP, "cnt": existing, "ttl": expires},
                                 ConditionExpression="attribute_not_exists(PK)")
         except ClientError as error:
             if not condition_failed(error):

@@ -17,26 +17,16 @@ from repositories.base import (
     AlreadyExists, Conflict, DuplicateEmail, DuplicateGoogleId, NotFound, check_fields, page, to_row,
     transaction_reasons, type_is, utc_now,
 )
-from schema import keys
-from schema.entities import ITEM_SPECS
+from schema.app_items import (
+    EMAIL_GUARD, GOOGLE_ID_GUARD, UNIQUE_GUARD_TP, email_guard_key, google_id_guard_key, guard_kind,
+)
+from schema.entities.users import GOOGLE_ID, GOOGLE_ID_SK, USER, email_gsi1pk, google_id_gsi1pk, user_pk
+from schema.keys import META
 
-USER, GOOGLE = ITEM_SPECS["usr"], ITEM_SPECS["usr_gid"]
 DEFAULTS = {"password": "!", "last_login": None, "is_superuser": False, "name": "", "picture": "",
             "google_id": None, "is_active": True, "is_staff": False, "subscription_plan_id": None,
             "subscription_plan_id_dynamodb": None}
 _APP_FIELDS = {"user_id", "created_at", "updated_at", *DEFAULTS, "email"}
-
-
-def _guard_key(kind: str, value: str) -> dict:
-    return {"PK": keys.join_key("UNIQUE", kind, value), "SK": "UNIQUE"}
-
-
-def _email_guard(email: str) -> dict:
-    return _guard_key("EMAIL", email.lower())
-
-
-def _google_guard(google_id: str) -> dict:
-    return _guard_key("GID", google_id)
 
 
 def _app(row: dict | None) -> dict | None:
@@ -55,32 +45,32 @@ class UserRepository:
     # --- reads ---
 
     def get_user_by_id(self, user_id: int) -> dict | None:
-        item = self.table.get_item(Key={"PK": keys.user_pk(user_id), "SK": keys.META}, ConsistentRead=True).get("Item")
-        return _app(to_row("usr", item))
+        item = self.table.get_item(Key={"PK": user_pk(user_id), "SK": META}, ConsistentRead=True).get("Item")
+        return _app(to_row(USER, item))
 
     def get_user_by_email(self, email: str) -> dict | None:
         """Login by email in any letter case (GSI1 `EMAIL#<lower email>`)."""
         found = self.table.query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :pk",
-                                 ExpressionAttributeValues={":pk": keys.email_gsi1pk(email)})["Items"]
-        users = [item for item in found if item.get("tp") == "usr"]
-        return _app(to_row("usr", users[0])) if users else None
+                                 ExpressionAttributeValues={":pk": email_gsi1pk(email)})["Items"]
+        users = [item for item in found if item.get("tp") == USER.tp]
+        return _app(to_row(USER, users[0])) if users else None
 
     def get_user_by_google_id(self, google_id: str) -> dict | None:
         found = self.table.query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :pk",
-                                 ExpressionAttributeValues={":pk": keys.google_id_gsi1pk(google_id)})["Items"]
+                                 ExpressionAttributeValues={":pk": google_id_gsi1pk(google_id)})["Items"]
         for item in found:
-            if item.get("tp") == "usr_gid":
+            if item.get("tp") == GOOGLE_ID.tp:
                 return self.get_user_by_id(int(item["dat"]["id"]))
         return None
 
     def user_exists(self, user_id: int) -> bool:
-        return "Item" in self.table.get_item(Key={"PK": keys.user_pk(user_id), "SK": keys.META},
+        return "Item" in self.table.get_item(Key={"PK": user_pk(user_id), "SK": META},
                                              ProjectionExpression="PK")
 
     def list_users(self, limit: int = 50, cursor: str | None = None) -> tuple[list[dict], str | None]:
         """An admin listing (a filtered Scan), a page at a time."""
-        items, next_cursor = page(self.table, limit, cursor, "scan", FilterExpression=type_is("usr"))
-        return [_app(to_row("usr", item)) for item in items], next_cursor
+        items, next_cursor = page(self.table, limit, cursor, "scan", FilterExpression=type_is(USER))
+        return [_app(to_row(USER, item)) for item in items], next_cursor
 
     # --- writes ---
 
@@ -95,14 +85,14 @@ class UserRepository:
         self._check_unique(row["email"], row.get("google_id"), row["id"])
         actions = [{"Put": {"TableName": self.table.name, "Item": USER.to_item(row),
                             "ConditionExpression": "attribute_not_exists(PK)"}},
-                   {"Put": {"TableName": self.table.name, "Item": {**_email_guard(row["email"]), "tp": "uniq",
+                   {"Put": {"TableName": self.table.name, "Item": {**email_guard_key(row["email"]), "tp": UNIQUE_GUARD_TP,
                                                                     "dat": {"id": row["id"]}},
                             "ConditionExpression": "attribute_not_exists(PK)"}}]
         if row.get("google_id") is not None:
-            actions += [{"Put": {"TableName": self.table.name, "Item": GOOGLE.to_item(row),
+            actions += [{"Put": {"TableName": self.table.name, "Item": GOOGLE_ID.to_item(row),
                                  "ConditionExpression": "attribute_not_exists(PK)"}},
                         {"Put": {"TableName": self.table.name,
-                                 "Item": {**_google_guard(row["google_id"]), "tp": "uniq", "dat": {"id": row["id"]}},
+                                 "Item": {**google_id_guard_key(row["google_id"]), "tp": UNIQUE_GUARD_TP, "dat": {"id": row["id"]}},
                                  "ConditionExpression": "attribute_not_exists(PK)"}}]
         self._transact(actions, row)
         return _app(row)
@@ -133,20 +123,20 @@ class UserRepository:
         actions = [{"Put": {"TableName": name, "Item": USER.to_item(row), "ConditionExpression": "upd = :seen",
                             "ExpressionAttributeValues": {":seen": USER.to_item(current)["upd"]}}}]
         if email_changed:
-            actions += [{"Delete": {"TableName": name, "Key": _email_guard(current["email"])}},
-                        {"Put": {"TableName": name, "Item": {**_email_guard(row["email"]), "tp": "uniq",
+            actions += [{"Delete": {"TableName": name, "Key": email_guard_key(current["email"])}},
+                        {"Put": {"TableName": name, "Item": {**email_guard_key(row["email"]), "tp": UNIQUE_GUARD_TP,
                                                               "dat": {"id": user_id}},
                                  "ConditionExpression": "attribute_not_exists(PK)"}}]
         if google_changed and current.get("google_id") is not None:
-            actions.append({"Delete": {"TableName": name, "Key": _google_guard(current["google_id"])}})
+            actions.append({"Delete": {"TableName": name, "Key": google_id_guard_key(current["google_id"])}})
         if google_changed and row.get("google_id") is not None:
-            actions.append({"Put": {"TableName": name, "Item": {**_google_guard(row["google_id"]), "tp": "uniq",
+            actions.append({"Put": {"TableName": name, "Item": {**google_id_guard_key(row["google_id"]), "tp": UNIQUE_GUARD_TP,
                                                                  "dat": {"id": user_id}},
                                     "ConditionExpression": "attribute_not_exists(PK)"}})
         if row.get("google_id") is not None:  # the look-up item, replaced (or kept in step with upd)
-            actions.append({"Put": {"TableName": name, "Item": GOOGLE.to_item(row)}})
+            actions.append({"Put": {"TableName": name, "Item": GOOGLE_ID.to_item(row)}})
         elif current.get("google_id") is not None:
-            actions.append({"Delete": {"TableName": name, "Key": {"PK": keys.user_pk(user_id), "SK": keys.GID}}})
+            actions.append({"Delete": {"TableName": name, "Key": {"PK": user_pk(user_id), "SK": GOOGLE_ID_SK}}})
         self._transact(actions, row)
         return _app(row)
 
@@ -163,20 +153,20 @@ class UserRepository:
         """The user, its Google-id look-up item and its uniqueness guards."""
         current = self._current(user_id)
         name = self.table.name
-        actions = [{"Delete": {"TableName": name, "Key": {"PK": keys.user_pk(user_id), "SK": keys.META}}},
-                   {"Delete": {"TableName": name, "Key": _email_guard(current["email"])}}]
+        actions = [{"Delete": {"TableName": name, "Key": {"PK": user_pk(user_id), "SK": META}}},
+                   {"Delete": {"TableName": name, "Key": email_guard_key(current["email"])}}]
         if current.get("google_id") is not None:
-            actions += [{"Delete": {"TableName": name, "Key": {"PK": keys.user_pk(user_id), "SK": keys.GID}}},
-                        {"Delete": {"TableName": name, "Key": _google_guard(current["google_id"])}}]
+            actions += [{"Delete": {"TableName": name, "Key": {"PK": user_pk(user_id), "SK": GOOGLE_ID_SK}}},
+                        {"Delete": {"TableName": name, "Key": google_id_guard_key(current["google_id"])}}]
         self._client.transact_write_items(TransactItems=actions)
 
     # --- helpers ---
 
     def _current(self, user_id: int) -> dict:
-        item = self.table.get_item(Key={"PK": keys.user_pk(user_id), "SK": keys.META}, ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key={"PK": user_pk(user_id), "SK": META}, ConsistentRead=True).get("Item")
         if item is None:
             raise NotFound(f"no user {user_id}")
-        return to_row("usr", item)
+        return to_row(USER, item)
 
     def _check_unique(self, email: str | None, google_id: str | None, user_id: int) -> None:
         """Migrated users have no guard items: look them up by GSI1 first."""
@@ -201,9 +191,9 @@ class UserRepository:
                     continue
                 key = (action.get("Put") or action.get("Delete") or {}).get("Item") or {}
                 pk = key.get("PK", "")
-                if pk.startswith("UNIQUE#EMAIL#"):
+                if guard_kind(pk) == EMAIL_GUARD:
                     raise DuplicateEmail(f"email {row['email']} is already used") from None
-                if pk.startswith("UNIQUE#GID#"):
+                if guard_kind(pk) == GOOGLE_ID_GUARD:
                     raise DuplicateGoogleId(f"Google id {row.get('google_id')} is already used") from None
                 if action.get("Put", {}).get("ConditionExpression") == "upd = :seen":
                     raise Conflict(f"user {row['id']} changed meanwhile; read it again") from None

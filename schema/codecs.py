@@ -5,6 +5,9 @@ boto3's TypeSerializer accepts: str, int, Decimal, bool, None, bytes, list, dict
 `decode` (item value -> row value), so the migration, the verify pipeline and the
 application's repositories all read and write values the same way.
 
+The module is long because it holds the whole contract in one place: twelve small codecs,
+read together with the table below, which they implement row by row.
+
 The defined answer for every MySQL type (DESIGN.md §2 for the ones AlgoItny uses):
 
 | MySQL | stored as | notes |
@@ -33,6 +36,7 @@ import json
 import math
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, localcontext
+from typing import ClassVar
 
 from schema.errors import Rejected
 from schema.keys import as_utc
@@ -102,6 +106,8 @@ def _is_zero_date(text: str) -> bool:
 class Codec:
     """Base: identity both ways. `fallback(encoded)` says an encoding had to keep text."""
 
+    stored_as: ClassVar[str] = "as read"
+
     def encode(self, value: object) -> object:
         return value
 
@@ -111,13 +117,11 @@ class Codec:
     def fallback(self, encoded: object) -> bool:
         return False
 
-    def comparable(self, row_value: object) -> object:
-        """A row value in the form `decode` returns, for round-trip comparisons."""
-        return row_value
-
 
 @dataclass(frozen=True)
 class Text(Codec):
+    stored_as: ClassVar[str] = "String"
+
     def encode(self, value: object) -> str:
         if isinstance(value, (bytes, bytearray)):
             try:
@@ -132,6 +136,8 @@ class Text(Codec):
 
 @dataclass(frozen=True)
 class Integer(Codec):
+    stored_as: ClassVar[str] = "Number"
+
     def encode(self, value: object) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or int(value) != value:
             raise ValueRejected(f"expected an integer, got {value!r}", "not_an_integer")
@@ -143,6 +149,8 @@ class Integer(Codec):
 
 @dataclass(frozen=True)
 class Boolean(Codec):
+    stored_as: ClassVar[str] = "Boolean"
+
     def encode(self, value: object) -> bool:
         if isinstance(value, bool):
             return value
@@ -158,6 +166,8 @@ class Boolean(Codec):
 class DateTime(Codec):
     """DATETIME/TIMESTAMP -> epoch seconds; the zero date -> Null."""
 
+    stored_as: ClassVar[str] = "Number (epoch seconds)"
+
     def encode(self, value: object) -> Decimal | None:
         if isinstance(value, _dt.datetime):
             return epoch_seconds(value)
@@ -168,13 +178,12 @@ class DateTime(Codec):
     def decode(self, value: object) -> _dt.datetime | str:
         return "0000-00-00 00:00:00" if value is None else from_epoch_seconds(value)
 
-    def comparable(self, row_value: object) -> object:
-        return "0000-00-00 00:00:00" if isinstance(row_value, str) and _is_zero_date(row_value) else row_value
-
 
 @dataclass(frozen=True)
 class Date(Codec):
     """DATE -> epoch seconds of its midnight UTC (a Number, never a string); zero date -> Null."""
+
+    stored_as: ClassVar[str] = "Number (epoch seconds of midnight UTC)"
 
     def encode(self, value: object) -> int | None:
         if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
@@ -186,13 +195,12 @@ class Date(Codec):
     def decode(self, value: object) -> _dt.date | str:
         return "0000-00-00" if value is None else from_epoch_seconds(value).date()
 
-    def comparable(self, row_value: object) -> object:
-        return "0000-00-00" if isinstance(row_value, str) and _is_zero_date(row_value) else row_value
-
 
 @dataclass(frozen=True)
 class Time(Codec):
     """TIME (a signed duration) -> seconds with microseconds."""
+
+    stored_as: ClassVar[str] = "Number (seconds)"
 
     def encode(self, value: object) -> Decimal:
         if not isinstance(value, _dt.timedelta):
@@ -207,6 +215,8 @@ class Time(Codec):
 @dataclass(frozen=True)
 class DecimalNumber(Codec):
     """DECIMAL: a Number when DynamoDB can hold it exactly, else the exact text."""
+
+    stored_as: ClassVar[str] = "Number (or exact text)"
 
     def encode(self, value: object) -> Decimal | str:
         number = Decimal(value)
@@ -225,6 +235,8 @@ class DecimalNumber(Codec):
 class Float(Codec):
     """FLOAT/DOUBLE -> the shortest decimal that reads back as the same double (repr)."""
 
+    stored_as: ClassVar[str] = "Number (or exact text)"
+
     def encode(self, value: object) -> Decimal | str:
         number = float(value)
         if not math.isfinite(number):
@@ -241,6 +253,8 @@ class Float(Codec):
 
 @dataclass(frozen=True)
 class Binary(Codec):
+    stored_as: ClassVar[str] = "Binary"
+
     def encode(self, value: object) -> bytes:
         if isinstance(value, str):
             return value.encode("utf-8")
@@ -252,6 +266,8 @@ class Binary(Codec):
 
 @dataclass(frozen=True)
 class Bit(Codec):
+    stored_as: ClassVar[str] = "Number"
+
     bits: int = 1
 
     def encode(self, value: object) -> int:
@@ -262,13 +278,12 @@ class Bit(Codec):
     def decode(self, value: object) -> bytes:
         return int(value).to_bytes((self.bits + 7) // 8, "big")
 
-    def comparable(self, row_value: object) -> object:
-        return row_value if isinstance(row_value, bytes) else self.decode(row_value)
-
 
 @dataclass(frozen=True)
 class StringSet(Codec):
     """SET('a','b',...) as delivered ('a,b') -> a string set; the empty set -> an empty list."""
+
+    stored_as: ClassVar[str] = "String set"
 
     def encode(self, value: object) -> set | list:
         members = set(value) if isinstance(value, (set, frozenset)) else {m for m in str(value).split(",") if m}
@@ -277,10 +292,6 @@ class StringSet(Codec):
     def decode(self, value: object) -> frozenset:
         return frozenset(value)
 
-    def comparable(self, row_value: object) -> object:
-        if isinstance(row_value, (set, frozenset)):
-            return frozenset(row_value)
-        return frozenset(member for member in str(row_value).split(",") if member)
 
 
 def _reject_constant(name: str) -> None:
@@ -349,6 +360,8 @@ class Json(Codec):
     is rounded and `decode` can always tell the two apart.
     """
 
+    stored_as: ClassVar[str] = "Map / List / Number / Boolean / Null (JSON; or exact text)"
+
     def encode(self, value: object) -> object:
         if isinstance(value, (bytes, bytearray)):
             value = bytes(value).decode("utf-8")
@@ -375,9 +388,6 @@ class Json(Codec):
     def fallback(self, encoded: object) -> bool:
         return isinstance(encoded, str)
 
-    def comparable(self, row_value: object) -> object:
-        return parse_json(row_value) if isinstance(row_value, (str, bytes)) else _decimals_for_floats(row_value)
-
 
 TEXT = Text()
 INTEGER = Integer()
@@ -391,35 +401,3 @@ BINARY = Binary()
 ENUM = Text()
 SET = StringSet()
 JSON = Json()
-
-
-def codec_for_column(type_name: str, display: str = "") -> Codec:
-    """The codec for a MySQL column type (information_schema DATA_TYPE, COLUMN_TYPE)."""
-    name, display = type_name.lower(), display.lower()
-    if name == "tinyint" and display.startswith("tinyint(1)") or name in ("bool", "boolean"):
-        return BOOLEAN
-    if name in ("tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year"):
-        return INTEGER
-    if name in ("decimal", "numeric"):
-        return DECIMAL
-    if name in ("float", "double", "real"):
-        return FLOAT
-    if name in ("datetime", "timestamp"):
-        return DATETIME
-    if name == "date":
-        return DATE
-    if name == "time":
-        return TIME
-    if name in ("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"):
-        return BINARY
-    if name == "bit":
-        digits = "".join(ch for ch in display if ch.isdigit())
-        return Bit(bits=int(digits) if digits else 1)
-    if name == "set":
-        return SET
-    if name == "json":
-        return JSON
-    if name in ("char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum"):
-        return TEXT
-    raise ValueError(f"no codec for MySQL type {type_name}")
-

@@ -1,5 +1,6 @@
-"""Key builders for the single table (DESIGN.md §3).
+"""Key building blocks for the single table: joining, splitting, padding, timestamps, limits.
 
+Each item type's own keys (builder, parser, shape) live with its spec in schema/entities/.
 Keys are `#`-joined parts. So that a key can always be parsed back, a `#` is allowed only in
 the last part of a key (an email, a Google id, a task id): anywhere else it is rejected with
 `InvalidKeyPart`, which the migration turns into a dead letter naming the reason.
@@ -64,10 +65,6 @@ def key_timestamp(moment: _dt.datetime) -> str:
             f"{m.microsecond:06d}Z")
 
 
-def parse_key_timestamp(text: str) -> _dt.datetime:
-    return _dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def key_date(moment: _dt.datetime) -> str:
     """`YYYYMMDD` of the UTC day, as used in usage-log partition keys."""
     m = as_utc(moment)
@@ -86,96 +83,28 @@ def check_key_sizes(pk: str, sk: str, index: str = "") -> None:
         raise InvalidKeyPart(f"{where}sort key is {sk_bytes} bytes (limit {MAX_SORT_KEY_BYTES})", "key_too_long")
 
 
-# --- The keys of DESIGN.md §3, one builder per key shape. Repositories use these too. ---
-
-def plan_pk(plan_id: int) -> str:
-    return join_key("PLAN", int(plan_id))
-
-
-def user_pk(user_id: int) -> str:
-    return join_key("USR", int(user_id))
-
-
-def email_gsi1pk(email: str) -> str:
-    return join_key("EMAIL", email.lower())
-
-
-def google_id_gsi1pk(google_id: str) -> str:
-    return join_key("GID", google_id)
-
-
-def problem_pk(platform: str, problem_number: str) -> str:
-    return join_key("PROB", platform, problem_number)
-
-
-def testcase_sk(testcase_id: int) -> str:
-    return join_key("TC", padded_id(testcase_id))
-
-
-def history_pk(history_id: int) -> str:
-    return join_key("HIST", int(history_id))
-
-
-def history_user_gsi1pk(user_id: int | None, user_identifier: str | None) -> str:
-    if user_id is not None:
-        return join_key("HIST", "USR", int(user_id))
-    if user_identifier is None:
-        raise InvalidKeyPart("history row has neither user_id nor user_identifier")
-    return join_key("HIST", "UIDT", user_identifier)
-
-
-HISTORY_PUBLIC_GSI2PK = "HIST#PUBLIC"
-
-
-def timeline_sk(created_at: _dt.datetime, row_id: int) -> str:
-    """`<ts>#<id:12>`: newest-first order by time, ties broken by id."""
-    return join_key(key_timestamp(created_at), padded_id(row_id))
-
-
-def usage_pk(user_id: int, day: _dt.datetime | _dt.date) -> str:
-    if isinstance(day, _dt.datetime):
-        day_text = key_date(day)
-    else:
-        day_text = day.strftime("%Y%m%d")
-    return join_key("USR", int(user_id), "ULOG", day_text)
-
-
-def usage_sk_prefix(action: str) -> str:
-    """`ULOG#<action>#`: the rate-limit key condition `begins_with(SK, …)`."""
-    return f"ULOG{SEPARATOR}{_key_part(action)}{SEPARATOR}"
-
-
-def usage_sk(action: str, created_at: _dt.datetime, row_id: int) -> str:
-    return join_key("ULOG", action, key_timestamp(created_at), padded_id(row_id))
-
-
-def script_job_pk(job_id: int) -> str:
-    return join_key("SGJ", int(job_id))
-
-
-def extraction_job_pk(job_id: int) -> str:
-    return join_key("PEJ", int(job_id))
-
-
-JOB_PK_PREFIX_BY_MODEL = {
-    "scriptgenerationjob": "SGJ",
-    "problemextractionjob": "PEJ",
-}
-
-
-def job_progress_sk(created_at: _dt.datetime, row_id: int) -> str:
-    return join_key("JPH", key_timestamp(created_at), padded_id(row_id))
-
-
-def task_result_pk(task_id: str) -> str:
-    return join_key("TRES", task_id)
-
-
-META = "META"
-GID = "GID"
-
-
-def _key_part(text: str) -> str:
+def key_part(text: str) -> str:
+    """A key part that is not the last one: non-empty and free of `#`."""
     if text == "" or SEPARATOR in text:
         raise InvalidKeyPart(f"key part {text!r} is empty or contains {SEPARATOR!r}")
     return text
+
+
+# --- parsers shared by several item types (the inverse of their key builders) ---
+
+def int_after_prefix(key: str) -> tuple:
+    """`PREFIX#<n>` -> (n,)."""
+    return (int(split_key(key, 2)[1]),)
+
+
+def id_in_pk(pk: str, sk: str) -> tuple:
+    """The row id of a `PREFIX#<id>` partition key."""
+    return int_after_prefix(pk)
+
+
+def id_at_end_of_sk(pk: str, sk: str) -> tuple:
+    """The row id ending a sort key (`...#<id:12>`)."""
+    return (int(sk.rsplit(SEPARATOR, 1)[1]),)
+
+
+META = "META"

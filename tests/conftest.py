@@ -19,8 +19,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
-from connections import dynamodb
-from connections.config import DynamoDBConfig, MySQLConfig
+from connectors.dynamodb import clients
+from connectors.dynamodb.config import DynamoDBConfig
+from connectors.mysql.config import MySQLConfig
 
 DEFAULT_TEST_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/"
 DEFAULT_TEST_DYNAMODB = "http://127.0.0.1:8000"
@@ -98,7 +99,7 @@ def dynamodb_endpoint():
     endpoint = os.environ.get("TEST_DYNAMODB_ENDPOINT_URL", DEFAULT_TEST_DYNAMODB)
     config = DynamoDBConfig(table="probe", endpoint_url=endpoint)
     try:
-        dynamodb.client(config, max_attempts=1, connect_timeout=2, read_timeout=5).list_tables(Limit=1)
+        clients.client(config, max_attempts=1, connect_timeout=2, read_timeout=5).list_tables(Limit=1)
     except Exception as error:  # noqa: BLE001 - any failure means the endpoint is unusable for tests
         _unavailable(f"DynamoDB Local does not answer at {endpoint} ({error}); run `make local-up`")
     return endpoint
@@ -115,7 +116,7 @@ def new_table_config(dynamodb_endpoint):
         return DynamoDBConfig(table=name, endpoint_url=dynamodb_endpoint)
 
     yield make
-    client = dynamodb.client(DynamoDBConfig(endpoint_url=dynamodb_endpoint))
+    client = clients.client(DynamoDBConfig(endpoint_url=dynamodb_endpoint))
     for name in names:
         try:
             client.delete_table(TableName=name)

@@ -14,25 +14,36 @@ memory). Instead:
    each expected item the Scan did not see: `missing`, or `mismatched` when it is there but
    invisible to the Scan's filter (wrong `tp`, `ttl` in the past). Rows the mapping rejects are
    `unmappable`.
+
+`CompareWithSource` (pass 1) and `NameUnseenExpected` (pass 2) are the composites; each
+returns {"counts": ((tp, class), n) pairs, "differences": one record per difference}.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Callable
 
 import apache_beam as beam
 
-from connections import dynamodb
-from connections.config import DynamoDBConfig, MySQLConfig
+from connectors.dynamodb import clients
+from connectors.dynamodb.beam_io import ScanTable
+from connectors.dynamodb.config import DynamoDBConfig
+from connectors.dynamodb.reads import MAX_BATCH_GET_KEYS, batch_get
+from connectors.dynamodb.wire import EncodedItem
+from connectors.mysql.beam_io import EngineDoFn, ReadMySQLTable
+from connectors.mysql.config import MySQLConfig
+from connectors.mysql.queries import select_by_identity
+from connectors.windowing import in_global_window
 from schema import canonical, sampling
-from schema.entities import ITEM_SPECS, SOURCE_SPECS, RowRejected, entity_of_item_type, identity_text
-from transforms.dynamodb_read import MAX_BATCH_GET_KEYS, batch_get
-from transforms.dynamodb_scan import LiveItemsOfTypes
-from transforms.dynamodb_wire import EncodedItem
-from transforms.mysql_source import select_by_identity
-from transforms.read_mysql import EngineDoFn
-from transforms.windowing import in_global_window
+from schema.entities import ITEM_SPECS, SOURCE_SPECS, entity_of_item_type, item_types_for
+from schema.identity import identity_text
+from schema.spec import RowRejected
+from transforms.counts import CountSourceItems
+from transforms.live_items import LiveItemsOfTypes
+from transforms.to_items import ToItems
 
 DIFFERENCE = "difference"
 LOOKUP_BATCH = 250
@@ -131,13 +142,15 @@ class CompareScannedItems(EngineDoFn):
 class FindUnseenExpected(beam.DoFn):
     """Expected (encoded) items -> differences for those the Scan could not have seen, with counts."""
 
-    def __init__(self, dynamo: DynamoDBConfig, verified_types: tuple[str, ...], now: int, sample_rate: float):
+    def __init__(self, dynamo: DynamoDBConfig, verified_types: tuple[str, ...], now: int, sample_rate: float,
+                 client_factory: Callable = clients.client):
         self._dynamo = dynamo
+        self._client_factory = client_factory
         self._visible = LiveItemsOfTypes(verified_types, now)
         self._sample_rate = sample_rate
 
     def setup(self):
-        self._client = dynamodb.client(self._dynamo)
+        self._client = self._client_factory(self._dynamo)
 
     def start_bundle(self):
         self._pending = []
@@ -189,3 +202,79 @@ def unmappable(dead_letter: dict, sample_rate: float):
         return
     yield {"class": "unmappable", "tp": spec.tp, "entity": entity_of_item_type(spec.tp), "table": source.table,
            "key": dead_letter["key"], "reason": dead_letter["reason"]}
+
+
+@dataclass(frozen=True)
+class DeepCompareScope:
+    """What one deep verify compares: both sides, the source tables, the instant and the sample."""
+
+    mysql: MySQLConfig
+    dynamo: DynamoDBConfig
+    tables: tuple[str, ...]
+    now: int
+    segments: int
+    rows_per_range: int
+    sample_rate: float = 1.0
+    compress_over: int | None = None
+
+
+def _expected_class(element):
+    tp, count = element
+    return (tp, "expected"), count
+
+
+class CompareWithSource(beam.PTransform):
+    """Pass 1: expected counts from SQL, and every scanned item compared with its source row."""
+
+    def __init__(self, scope: DeepCompareScope):
+        super().__init__()
+        self._scope = scope
+
+    def expand(self, pbegin):
+        scope = self._scope
+        expected = (
+            [pbegin | f"Expect {table}" >> CountSourceItems(scope.mysql, table, scope.now, scope.rows_per_range,
+                                                            scope.sample_rate)
+             for table in scope.tables]
+            | "AllExpected" >> beam.Flatten()
+            | "SumExpected" >> beam.CombinePerKey(sum)
+            | "ExpectedAs" >> beam.Map(_expected_class)
+        )
+        compared = (
+            pbegin
+            | "Scan" >> ScanTable(scope.dynamo, scope.segments, LiveItemsOfTypes(item_types_for(scope.tables), scope.now))
+            | "CompareWithSource" >> beam.ParDo(CompareScannedItems(
+                scope.mysql, scope.now, scope.sample_rate, scope.compress_over)).with_outputs(DIFFERENCE, main="counts")
+        )
+        counts = (expected, compared.counts) | "AllCounts" >> beam.Flatten()
+        return {"counts": counts, "differences": compared[DIFFERENCE]}
+
+
+def _as_unmappable_count(record: dict):
+    return (record["tp"], "unmappable"), 1
+
+
+class NameUnseenExpected(beam.PTransform):
+    """Pass 2: walk the source rows of `item_types` and name each expected item the Scan did not see."""
+
+    def __init__(self, scope: DeepCompareScope, item_types: tuple[str, ...]):
+        super().__init__()
+        self._scope = scope
+        self._item_types = frozenset(item_types)
+
+    def expand(self, pbegin):
+        scope, wanted = self._scope, self._item_types
+        verified = item_types_for(scope.tables)
+        counts, differences = [], []
+        for table in (t for t in scope.tables if set(SOURCE_SPECS[t].items) & wanted):
+            mapped = (pbegin | f"Read {table}" >> ReadMySQLTable(scope.mysql, table, scope.rows_per_range)
+                      | f"Map {table}" >> ToItems(table, scope.now, scope.compress_over))
+            unseen = (mapped.items
+                      | f"Only {table}" >> beam.Filter(lambda item, types=wanted: item.tp in types)
+                      | f"FindUnseen {table}" >> beam.ParDo(FindUnseenExpected(
+                          scope.dynamo, verified, scope.now, scope.sample_rate)).with_outputs(DIFFERENCE, main="counts"))
+            rejected = mapped.dead_letter | f"Unmappable {table}" >> beam.FlatMap(unmappable, scope.sample_rate)
+            counts += [unseen.counts, rejected | f"CountUnmappable {table}" >> beam.Map(_as_unmappable_count)]
+            differences += [unseen[DIFFERENCE], rejected]
+        return {"counts": counts | "AllCounts" >> beam.Flatten(),
+                "differences": differences | "AllDifferences" >> beam.Flatten()}

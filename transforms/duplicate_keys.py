@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from connectors.mysql.beam_io import EngineDoFn
+from connectors.mysql.queries import duplicate_identities
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
-from transforms.mysql_source import duplicate_identities
-from transforms.read_mysql import EngineDoFn
 
 
 class FindDuplicateKeysFn(EngineDoFn):

@@ -10,12 +10,13 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from schema.entities import ITEM_SPECS, SOURCE_SPECS, RowRejected
-from transforms import metrics
-from transforms.dead_letters import dead_letter_for_row
-from transforms.dynamodb_wire import encode_item
+from connectors import metrics
+from connectors.dynamodb.wire import encode_item
+from connectors.windowing import in_global_window
+from schema.dead_letters import dead_letter_for_row
+from schema.entities import ITEM_SPECS, SOURCE_SPECS
+from schema.spec import RowRejected
 from transforms.item_stats import SizeStats, measure
-from transforms.windowing import in_global_window
 
 DEAD_LETTER = "dead_letter"
 MEASURE = "measure"

@@ -8,11 +8,12 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from connections import dynamodb
-from connections.config import DynamoDBConfig, MySQLConfig
+from connectors.dynamodb import clients
+from connectors.dynamodb.config import DynamoDBConfig
+from connectors.mysql.config import MySQLConfig
 from pipelines import cli
-from pipelines.seed import seed
 from sample_data.generate import SeedCounts
+from sample_data.load import seed
 
 
 def seeded(config: MySQLConfig, scale: int = 1, **seed_args) -> MySQLConfig:
@@ -46,7 +47,7 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
 def scan_all(target: DynamoDBConfig) -> list[dict]:
     """Every item of the table in DynamoDB JSON (low-level client, exact values)."""
-    client = dynamodb.client(target)
+    client = clients.client(target)
     items = []
     for page in client.get_paginator("scan").paginate(TableName=target.table, ConsistentRead=True):
         items.extend(page["Items"])

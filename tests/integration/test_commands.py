@@ -13,14 +13,15 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from connections import dynamodb
+from connectors.dynamodb import clients
+from connectors.mysql.key_ranges import split_key_ranges
+from connectors.mysql.queries import stream_range
 from pipelines.init_table import init_table
-from pipelines.seed import SeedRefused, seed
 from sample_data.generate import SeedCounts
+from sample_data.load import SeedRefused, seed
 from schema.entities import SOURCE_SPECS
 from schema.table import TableSpec
 from tests.integration.helpers import connection_flags, counts_by_type, execute, run_cli, scan_all, seeded
-from transforms.mysql_source import split_key_ranges, stream_range
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +58,7 @@ def test_verify_catches_a_lost_item_and_an_extra_one(small_source, new_table_con
     flags = connection_flags(small_source, target)
     assert run_cli("migrate", "--entity", "plans,tasks", *flags)[0] == 0
     assert run_cli("verify", "--entity", "plans,tasks", *flags)[0] == 0
-    client = dynamodb.client(target)
+    client = clients.client(target)
     client.delete_item(TableName=target.table, Key={"PK": {"S": "PLAN#2"}, "SK": {"S": "META"}})
     client.put_item(TableName=target.table, Item={"PK": {"S": "TRES#extra"}, "SK": {"S": "META"},
                                                    "tp": {"S": "tres"}, "dat": {"M": {}}})
@@ -104,13 +105,13 @@ def test_init_is_idempotent_and_names_schema_differences(new_table_config):
     assert run_cli("init", "--endpoint-url", target.endpoint_url, "--table", target.table)[0] == 0
     code, out, _ = run_cli("init", "--endpoint-url", target.endpoint_url, "--table", target.table)
     assert code == 0 and "already exists with the expected schema" in out
-    ttl = dynamodb.client(target).describe_time_to_live(TableName=target.table)["TimeToLiveDescription"]
+    ttl = clients.client(target).describe_time_to_live(TableName=target.table)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
 
     other = new_table_config()
     request = TableSpec(name=other.table).create_table_request(with_stream=False)
     request["GlobalSecondaryIndexes"][1]["Projection"] = {"ProjectionType": "ALL"}
-    dynamodb.client(other).create_table(**request)
+    clients.client(other).create_table(**request)
     code, _, err = run_cli("init", "--endpoint-url", other.endpoint_url, "--table", other.table)
     assert code == 1 and "GSI2 projection is ALL, expected KEYS_ONLY" in err
 
@@ -125,7 +126,7 @@ def test_streams_on_request_on_a_local_endpoint(new_table_config):
     code, out, _ = run_cli("init", "--endpoint-url", plain.endpoint_url, "--table", plain.table)
     assert code == 0 and "no stream on this table" in out
     assert run_cli("init", "--stream", "--endpoint-url", streamed.endpoint_url, "--table", streamed.table)[0] == 0
-    client = dynamodb.client(plain)
+    client = clients.client(plain)
     assert not client.describe_table(TableName=plain.table)["Table"].get("StreamSpecification")
     assert client.describe_table(TableName=streamed.table)["Table"]["StreamSpecification"] == {
         "StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}

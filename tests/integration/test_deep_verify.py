@@ -8,10 +8,11 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from connections import dynamodb
+from connectors.dynamodb import clients
 from pipelines.init_table import init_table
 from schema import sampling
-from schema.entities import ITEM_SPECS, identity_text
+from schema.entities import ITEM_SPECS
+from schema.identity import identity_text
 from tests.integration.helpers import connection_flags, run_cli, seeded
 
 pytestmark = pytest.mark.integration
@@ -44,7 +45,7 @@ def sampled(tp: str, pk: str, sk: str) -> bool:
 
 def keys_of(target, tp):
     """(PK, SK) of every item of one type, in a stable order."""
-    client = dynamodb.client(target)
+    client = clients.client(target)
     found = []
     for page in client.get_paginator("scan").paginate(
             TableName=target.table, FilterExpression="tp = :tp", ExpressionAttributeValues={":tp": {"S": tp}},
@@ -55,7 +56,7 @@ def keys_of(target, tp):
 
 def corrupt(target, chosen: dict) -> dict:
     """The issue's five corruptions, on the keys in `chosen`; returns the expected findings."""
-    client = dynamodb.client(target)
+    client = clients.client(target)
     table = target.table
 
     def key(pk, sk):
@@ -168,7 +169,7 @@ def test_sql_and_python_sample_the_same_rows(source):
 
 def test_an_item_made_invisible_to_the_scan_is_still_found(source, new_table_config):
     target = migrate_into_new_table(source, new_table_config)
-    client = dynamodb.client(target)
+    client = clients.client(target)
     pk, sk = keys_of(target, "ulog")[0]
     client.update_item(TableName=target.table, Key={"PK": {"S": pk}, "SK": {"S": sk}},
                        UpdateExpression="SET #t = :past", ExpressionAttributeNames={"#t": "ttl"},
@@ -198,7 +199,7 @@ def test_rows_that_cannot_map_are_reported_unmappable(source, migrated, tmp_path
 
 
 def test_items_of_types_not_verified_are_ignored(source, migrated):
-    client = dynamodb.client(migrated)
+    client = clients.client(migrated)
     client.put_item(TableName=migrated.table, Item={"PK": {"S": "SESSION#1"}, "SK": {"S": "META"},
                                                      "tp": {"S": "session"}})
     code, out, err = run_cli("verify", "--deep", "--entity", "plans", *connection_flags(source, migrated))

@@ -17,13 +17,19 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from connections import dynamodb
-from connections.config import DynamoDBConfig, MySQLConfig
+from connectors.dynamodb import clients
+from connectors.dynamodb.config import DynamoDBConfig
+from connectors.mysql.config import MySQLConfig
 from pipelines.init_table import init_table
-from pipelines.seed import seed
 from sample_data.generate import SeedCounts
+from sample_data.load import seed
 from schema import keys
 from schema.codecs import from_epoch_seconds
+from schema.entities.history import user_history_gsi1pk
+from schema.entities.jobs import SCRIPT_JOB_PREFIX, job_pk
+from schema.entities.problems import problem_pk
+from schema.entities.usage import usage_pk, usage_sk_prefix
+from schema.entities.users import email_gsi1pk, google_id_gsi1pk
 from tests.integration.helpers import connection_flags, counts_by_type, run_cli, scan_all
 
 pytestmark = pytest.mark.integration
@@ -51,7 +57,7 @@ class Migrated:
 
     @functools.cached_property
     def client(self):
-        return dynamodb.client(self.target)
+        return clients.client(self.target)
 
     def query_all(self, **kwargs) -> list[dict]:
         items, start = [], None
@@ -145,8 +151,8 @@ def test_rate_limit_count_for_one_action_today(migrated):
         answer = migrated.client.query(
             TableName=migrated.target.table, Select="COUNT",
             KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": keys.usage_pk(user_id, today)},
-                                       ":prefix": {"S": keys.usage_sk_prefix(act)}})
+            ExpressionAttributeValues={":pk": {"S": usage_pk(user_id, today)},
+                                       ":prefix": {"S": usage_sk_prefix(act)}})
         assert answer["Count"] == count
     assert expected >= 1
 
@@ -156,7 +162,7 @@ def test_login_by_email_in_another_letter_case(migrated):
     for user_id, email in rows:
         typed = email.swapcase()
         found = migrated.query_all(IndexName="GSI1", KeyConditionExpression="GSI1PK = :pk",
-                                   ExpressionAttributeValues={":pk": {"S": keys.email_gsi1pk(typed)}})
+                                   ExpressionAttributeValues={":pk": {"S": email_gsi1pk(typed)}})
         assert [(i["tp"]["S"], i["PK"]["S"], i["dat"]["M"]["em"]["S"]) for i in found] == [
             ("usr", f"USR#{user_id}", email)]
 
@@ -166,7 +172,7 @@ def test_login_by_google_id(migrated):
     assert rows
     for user_id, google_id, email in rows:
         found = migrated.query_all(IndexName="GSI1", KeyConditionExpression="GSI1PK = :pk",
-                                   ExpressionAttributeValues={":pk": {"S": keys.google_id_gsi1pk(google_id)}})
+                                   ExpressionAttributeValues={":pk": {"S": google_id_gsi1pk(google_id)}})
         assert [(i["tp"]["S"], i["GSI1SK"]["S"]) for i in found] == [("usr_gid", f"USR#{user_id}")]
         user = migrated.client.get_item(TableName=migrated.target.table,
                                         Key={"PK": {"S": found[0]["GSI1SK"]["S"]}, "SK": {"S": "META"}})["Item"]
@@ -199,7 +205,7 @@ def test_a_users_history_newest_first(migrated):
     expected = [r[0] for r in migrated.sql(
         "SELECT id FROM search_history WHERE user_id = :u ORDER BY created_at DESC, id DESC", u=user_id)]
     found = migrated.query_all(IndexName="GSI1", ScanIndexForward=False, KeyConditionExpression="GSI1PK = :pk",
-                               ExpressionAttributeValues={":pk": {"S": keys.history_user_gsi1pk(user_id, None)}})
+                               ExpressionAttributeValues={":pk": {"S": user_history_gsi1pk(user_id, None)}})
     assert [int(i["dat"]["M"]["id"]["N"]) for i in found] == expected
 
 
@@ -208,7 +214,7 @@ def test_anonymous_history_by_identifier(migrated):
         "SELECT user_identifier, COUNT(*) FROM search_history WHERE user_id IS NULL "
         "GROUP BY user_identifier ORDER BY user_identifier LIMIT 1")
     found = migrated.query_all(IndexName="GSI1", KeyConditionExpression="GSI1PK = :pk",
-                               ExpressionAttributeValues={":pk": {"S": keys.history_user_gsi1pk(None, identifier)}})
+                               ExpressionAttributeValues={":pk": {"S": user_history_gsi1pk(None, identifier)}})
     assert len(found) == count
 
 
@@ -219,12 +225,12 @@ def test_problem_with_its_test_cases_in_id_order(migrated):
     expected = [r[0] for r in migrated.sql("SELECT id FROM test_cases WHERE problem_id = :p ORDER BY id",
                                            p=problem_id)]
     found = migrated.query_all(KeyConditionExpression="PK = :pk",
-                               ExpressionAttributeValues={":pk": {"S": keys.problem_pk(platform, number)}})
+                               ExpressionAttributeValues={":pk": {"S": problem_pk(platform, number)}})
     assert found[0]["SK"]["S"] == "META" and int(found[0]["dat"]["M"]["id"]["N"]) == problem_id
     assert [int(i["dat"]["M"]["id"]["N"]) for i in found[1:]] == expected
     assert all(i["tp"]["S"] == "tc" for i in found[1:])
     get = migrated.client.get_item(TableName=migrated.target.table,
-                                   Key={"PK": {"S": keys.problem_pk(platform, number)}, "SK": {"S": "META"}})
+                                   Key={"PK": {"S": problem_pk(platform, number)}, "SK": {"S": "META"}})
     assert get["Item"]["tp"]["S"] == "prob"
 
 
@@ -235,14 +241,14 @@ def test_job_status_and_progress(migrated):
         "JOIN django_content_type ct ON ct.id = h.content_type_id AND ct.model = 'scriptgenerationjob' "
         "WHERE h.created_at >= :c GROUP BY j.id ORDER BY j.id LIMIT 1", c=cutoff)
     job = migrated.client.get_item(TableName=migrated.target.table,
-                                   Key={"PK": {"S": keys.script_job_pk(job_id)}, "SK": {"S": "META"}})["Item"]
+                                   Key={"PK": {"S": job_pk(SCRIPT_JOB_PREFIX, job_id)}, "SK": {"S": "META"}})["Item"]
     assert job["dat"]["M"]["sts"]["S"] == status
     expected = [r[0] for r in migrated.sql(
         "SELECT h.id FROM job_progress_history h JOIN django_content_type ct ON ct.id = h.content_type_id "
         "WHERE ct.model = 'scriptgenerationjob' AND h.object_id = :j AND h.created_at >= :c "
         "ORDER BY h.created_at, h.id", j=job_id, c=cutoff)]
     found = migrated.query_all(KeyConditionExpression="PK = :pk AND begins_with(SK, :jph)",
-                               ExpressionAttributeValues={":pk": {"S": keys.script_job_pk(job_id)},
+                               ExpressionAttributeValues={":pk": {"S": job_pk(SCRIPT_JOB_PREFIX, job_id)},
                                                           ":jph": {"S": "JPH#"}})
     assert [int(i["dat"]["M"]["id"]["N"]) for i in found] == expected
 

@@ -16,13 +16,16 @@ import pytest
 import sqlalchemy as sa
 from boto3.dynamodb.types import TypeDeserializer
 
-from connections import dynamodb
+from connectors.dynamodb import clients
+from connectors.dynamodb.batch_writer import BatchSender, BatchWriter
+from connectors.dynamodb.transport import SignedHttpClient
+from connectors.dynamodb.wire import encode_item
+from connectors.mysql.key_ranges import split_key_ranges
+from connectors.mysql.queries import stream_range
 from pipelines.init_table import init_table
 from schema import codecs
-from schema.entities import SourceSpec
-from transforms.dynamodb_batch import BatchSender, BatchWriter
-from transforms.dynamodb_wire import SignedHttpClient, encode_item
-from transforms.mysql_source import split_key_ranges, stream_range
+from schema.spec import SourceSpec
+from tests.support.codec_checks import codec_for_column, comparable
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +71,7 @@ def zoo(new_database):
             "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE FROM information_schema.COLUMNS "
             "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'type_zoo' ORDER BY ORDINAL_POSITION")).all()
     engine.dispose()
-    return config, {name: codecs.codec_for_column(data_type, column_type) for name, data_type, column_type in types}
+    return config, {name: codec_for_column(data_type, column_type) for name, data_type, column_type in types}
 
 
 def test_every_type_round_trips_through_mysql_and_dynamodb(zoo, new_table_config):
@@ -83,7 +86,7 @@ def test_every_type_round_trips_through_mysql_and_dynamodb(zoo, new_table_config
 
     target = new_table_config("types")
     assert init_table(target, out=io.StringIO()) == 0
-    client = dynamodb.client(target)
+    client = clients.client(target)
     writer = BatchWriter(BatchSender(SignedHttpClient(target), target.table))
     for row in rows:
         values = {name: codec_of[name].encode(value) for name, value in row.items() if value is not None}
@@ -100,7 +103,7 @@ def test_every_type_round_trips_through_mysql_and_dynamodb(zoo, new_table_config
             if value is None:
                 assert name not in dat, name  # SQL NULL: no attribute
                 continue
-            assert codec_of[name].decode(dat[name]) == codec_of[name].comparable(value), (row["id"], name, value)
+            assert codec_of[name].decode(dat[name]) == comparable(codec_of[name], value), (row["id"], name, value)
 
     first = next(r for r in rows if r["id"] == 1)
     assert codec_of["b"] is codecs.BOOLEAN and codec_of["ti"] is codecs.INTEGER

@@ -13,9 +13,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from connections import dynamodb
 from pipelines.init_table import init_table
-from pipelines.seed import prepare_schema, seed
 from repositories import (
     AlreadyExists, Conflict, DuplicateEmail, DuplicateGoogleId, JobRepository, NotFound, ProblemRepository,
     SearchHistoryRepository, SubscriptionPlanRepository, UsageLogRepository, UserRepository,
@@ -23,8 +21,9 @@ from repositories import (
 from repositories.base import decode_cursor, next_utc_midnight
 from repositories.client import table as table_from_config
 from sample_data.generate import SeedCounts
-from schema import keys
+from sample_data.load import prepare_schema, seed
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
+from schema.entities.history import history_pk
 from tests.integration.helpers import connection_flags, run_cli
 
 pytestmark = pytest.mark.integration
@@ -221,11 +220,11 @@ def test_history_timelines(table):
             "user_id": 7 if i % 2 else None, "user_identifier": "" if i % 2 else "anon-1", "problem_id": 1,
             "platform": "baekjoon", "problem_number": "1000", "code": f"print({i})", "is_code_public": i < 4,
             "created_at": base + dt.timedelta(minutes=i)}))
-    private = raw(table, keys.history_pk(entries[5]["id"]))
-    public = raw(table, keys.history_pk(entries[1]["id"]))
+    private = raw(table, history_pk(entries[5]["id"]))
+    public = raw(table, history_pk(entries[1]["id"]))
     assert private["GSI1PK"] == "HIST#USR#7" and "GSI2PK" not in private
     assert public["GSI2PK"] == "HIST#PUBLIC" and public["GSI2SK"] == public["GSI1SK"]
-    assert raw(table, keys.history_pk(entries[0]["id"]))["GSI1PK"] == "HIST#UIDT#anon-1"
+    assert raw(table, history_pk(entries[0]["id"]))["GSI1PK"] == "HIST#UIDT#anon-1"
     mine, cursor = history.list_user_history(7, limit=2)
     rest, end = history.list_user_history(7, limit=2, cursor=cursor)
     assert [e["id"] for e in mine + rest] == [entries[5]["id"], entries[3]["id"], entries[1]["id"]] and end is None
@@ -236,7 +235,7 @@ def test_history_timelines(table):
     history.update_public_status(entries[5]["id"], True)
     assert history.list_public_history(limit=1)[0][0]["id"] == entries[5]["id"]
     history.update_public_status(entries[5]["id"], False)
-    assert "GSI2PK" not in raw(table, keys.history_pk(entries[5]["id"]))
+    assert "GSI2PK" not in raw(table, history_pk(entries[5]["id"]))
     assert history.update_hints(entries[2]["id"], ["check bounds"])["hints"] == ["check bounds"]
     history.delete_history(entries[2]["id"])
     assert history.get_history(entries[2]["id"]) is None

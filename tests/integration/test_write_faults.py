@@ -19,13 +19,12 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from connections import dynamodb
+from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
+from connectors.dynamodb.retry import RetryPolicy
+from connectors.dynamodb.wire import encode_item
 from pipelines.init_table import init_table
 from tests.integration.helpers import connection_flags, execute, run_cli, scan_all, seeded
 from tests.support.fault_proxy import FaultPlan, FaultProxy
-from transforms.dynamodb_batch import RetryPolicy
-from transforms.dynamodb_wire import encode_item
-from transforms.write_dynamodb import WriteToDynamoDB
 
 pytestmark = pytest.mark.integration
 
@@ -102,7 +101,7 @@ def test_a_poison_item_is_dead_lettered_alone_and_its_batch_mates_are_written(ne
     items[41]["GSI1PK"], items[41]["GSI1SK"] = "", "x"  # an empty index key: refused too
     with TestPipeline() as p:
         failed = (p | beam.Create([encode_item(item) for item in items])
-                  | WriteToDynamoDB(target, concurrency=4, policy=RetryPolicy(max_attempts=3)))
+                  | WriteToDynamoDB(target, WriterSettings(concurrency=4, policy=RetryPolicy(max_attempts=3))))
         assert_that(failed | beam.Map(lambda d: (d["key"]["PK"], d["stage"], d["code"], "ValidationException" in
                                                  d["reason"])),
                     equal_to([("P#17", "write", "write_refused", True), ("P#41", "write", "write_refused", True)]))

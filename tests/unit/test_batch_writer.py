@@ -13,12 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from transforms.dynamodb_batch import (
-    BatchSender, BatchWriter, RetryPolicy, WriteAborted, WriteRateLimiter, WriteStats,
-)
-from transforms.dynamodb_wire import (
-    MAX_REQUEST_BYTES, DynamoDBError, EncodedItem, attribute_value, encode_item, item_json,
-)
+from connectors.dynamodb.batch_writer import BatchSender, BatchWriter, WriteAborted, WriteRateLimiter, WriteStats
+from connectors.dynamodb.retry import RetryPolicy
+from connectors.dynamodb.transport import DynamoDBError
+from connectors.dynamodb.wire import MAX_REQUEST_BYTES, EncodedItem, attribute_value, encode_item, item_json
 
 
 def enc(pk, sk="META", size=1, text=""):

@@ -1,6 +1,8 @@
 import pytest
 
-from connections.config import ConfigError, DynamoDBConfig, MySQLConfig
+from connectors.dynamodb.config import DynamoDBConfig
+from connectors.errors import ConfigError
+from connectors.mysql.config import MySQLConfig
 
 
 def test_mysql_url_from_flag_env_or_default_and_never_shown_with_its_password():

@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 
 from schema import mysql_ddl
-from schema.entities import ENTITY_GROUPS, ITEM_SPECS, SOURCE_SPECS, RowRejected, item_types_for, sources_for
+from schema.entities import ENTITY_GROUPS, ITEM_SPECS, SOURCE_SPECS, item_types_for, sources_for
+from schema.spec import RowRejected
 
 T0 = dt.datetime(2025, 10, 8, 8, 32, 25, 123456)  # epoch 1759912345.123456
 T0_EPOCH = Decimal("1759912345.123456")

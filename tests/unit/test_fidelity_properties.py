@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal, localcontext
 
 import pytest
@@ -18,7 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schema import codecs
-from schema.entities import ITEM_SPECS, SOURCE_SPECS, RowRejected
+from schema.entities import ITEM_SPECS, SOURCE_SPECS
+from schema.spec import RowRejected
+from tests.support.codec_checks import codec_for_column, comparable, decoded_columns
 
 SERIALIZER, DESERIALIZER = TypeSerializer(), TypeDeserializer()
 PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -88,10 +91,10 @@ def check_round_trip(tp: str, row: dict) -> None:
     item = spec.to_item(row)
     back = spec.from_item(through_dynamodb(item))
     codec_of = {a.column: a.codec for a in spec.attributes}
-    for column in spec.decoded_columns():
+    for column in decoded_columns(spec):
         expected = row[column]
         if column in codec_of and expected is not None:
-            expected = codec_of[column].comparable(expected)
+            expected = comparable(codec_of[column], expected)
         assert back[column] == expected, (column, row[column], back[column])
 
 
@@ -115,7 +118,7 @@ def test_every_entity_round_trips(table):
 def codec_round_trip(codec, value):
     encoded = codec.encode(value)
     back = DESERIALIZER.deserialize(SERIALIZER.serialize(encoded))
-    return codec.decode(back), codec.comparable(value)
+    return codec.decode(back), comparable(codec, value)
 
 
 @PROFILE
@@ -195,7 +198,7 @@ def test_blobs_are_binary(value):
     lambda bits: st.tuples(st.just(bits), st.integers(0, 2**bits - 1))))
 def test_bit_columns_round_trip_as_their_bytes(bits_and_value):
     bits, number = bits_and_value
-    codec = codecs.codec_for_column("bit", f"bit({bits})")
+    codec = codec_for_column("bit", f"bit({bits})")
     delivered = number.to_bytes((bits + 7) // 8, "big")  # what PyMySQL hands over
     back, expected = codec_round_trip(codec, delivered)
     assert back == expected == delivered
@@ -211,7 +214,7 @@ def test_sets_round_trip_including_the_empty_set(members):
 
 
 def test_enum_is_text():
-    assert codecs.codec_for_column("enum", "enum('a','b')").encode("b") == "b"
+    assert codec_for_column("enum", "enum('a','b')").encode("b") == "b"
 
 
 @PROFILE
@@ -245,4 +248,34 @@ def test_booleans_other_than_0_and_1_are_refused_not_flattened():
     ("set", "set('a','b')", codecs.SET), ("json", "json", codecs.JSON), ("longtext", "longtext", codecs.TEXT),
 ])
 def test_codec_for_each_column_type(type_name, display, codec):
-    assert codecs.codec_for_column(type_name, display) == codec
+    assert codec_for_column(type_name, display) == codec
+
+
+def shape_pattern(shape: str) -> re.Pattern:
+    """A documented key shape (`PLAN#<id>`, `A#<x> | B#<y> (note)`) as a regex over whole keys."""
+    placeholders = re.sub(r"<[^>]*>", "\0", shape)
+    without_notes = re.sub(r"\s*\([^)]*\)", "", placeholders)
+    alternatives = [re.escape(part.strip()).replace("\0", ".+") for part in without_notes.split(" | ")]
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.DOTALL)
+
+
+@pytest.mark.parametrize("table", sorted(SOURCE_SPECS))
+def test_every_key_has_its_documented_shape(table):
+    """The key shapes docs/data-model.md shows are the shapes the key builders make."""
+    @PROFILE
+    @given(row_strategy(table))
+    def check(row):
+        for tp in SOURCE_SPECS[table].items:
+            spec = ITEM_SPECS[tp]
+            if not spec.produces_item_for(row):
+                continue
+            try:
+                item = spec.to_item(row)
+            except RowRejected:
+                continue
+            key_names = {name for name in item if name[:2] in ("PK", "SK") or name.startswith("GSI")}
+            assert key_names <= set(spec.key_shapes), (tp, key_names - set(spec.key_shapes))
+            for name in key_names:
+                assert shape_pattern(spec.key_shapes[name]).fullmatch(item[name]), (tp, name, item[name])
+
+    check()

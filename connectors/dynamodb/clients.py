@@ -7,7 +7,7 @@ import os
 import boto3
 from botocore.config import Config
 
-from connections.config import DynamoDBConfig
+from connectors.dynamodb.config import DynamoDBConfig
 
 # DynamoDB Local and LocalStack accept any credentials; AWS needs real ones.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}

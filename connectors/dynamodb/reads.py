@@ -6,7 +6,7 @@ import random
 import time
 from typing import Iterator
 
-from transforms.dynamodb_batch import RetryPolicy
+from connectors.dynamodb.retry import RetryPolicy
 
 MAX_BATCH_GET_KEYS = 100
 
@@ -17,14 +17,6 @@ def scan_segment(client, table: str, segment: int, total_segments: int, **scan_a
     for page in paginator.paginate(TableName=table, Segment=segment, TotalSegments=total_segments,
                                    ConsistentRead=True, **scan_args):
         yield from page.get("Items", [])
-
-
-def is_live(wire_item: dict, now: int) -> bool:
-    """The TTL rule on the target side: no ttl, or ttl still in the future (as the source side)."""
-    ttl = wire_item.get("ttl")
-    if ttl is None or "N" not in ttl:
-        return True
-    return int(float(ttl["N"])) > now
 
 
 def batch_get(client, table: str, keys: list[dict], backoff: RetryPolicy = RetryPolicy(),

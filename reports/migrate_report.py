@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines.common import format_table
+from connectors import metrics
+from connectors.files.json_lines import iter_json_lines
+from reports.text_table import format_table
 from schema.entities import ITEM_SPECS, SOURCE_SPECS, entity_of_item_type
-from transforms import metrics
-from transforms.json_lines import iter_json_lines
 
 GIB = 1024**3
 # On-demand prices (us-east-1, standard table class) at the time of writing; flags override.
@@ -78,6 +78,17 @@ def build(tables: tuple[str, ...], counters: dict[str, int], sizes: dict[str, di
         },
         "prices": {"per_million_writes": prices.per_million_writes, "per_gb_month": prices.per_gb_month},
     }
+
+
+def writes(counts: dict[str, int], consumed_capacity: bool) -> dict:
+    """The writer's own figures: requests, retries, throttling, write units, bytes."""
+    return {
+        "requests": counts.get(metrics.WRITE_REQUESTS, 0), "retries": counts.get(metrics.WRITE_RETRIES, 0),
+        "throttled": counts.get(metrics.WRITE_THROTTLES, 0),
+        "unprocessed_resent": counts.get(metrics.WRITE_UNPROCESSED_RESENT, 0),
+        "consumed_write_units": counts.get(metrics.WRITE_CONSUMED_UNITS, 0) if consumed_capacity else None,
+        "write_units": counts.get(metrics.WRITE_UNITS, 0),
+        "bytes": counts.get(metrics.WRITE_BYTES, 0)}
 
 
 def print_report(report: dict, out) -> None:

@@ -6,7 +6,7 @@ import shutil
 import threading
 import time
 
-from transforms.progress import read_progress
+from connectors.files.progress import read_progress
 
 INTERVAL_SECONDS = 10.0
 

@@ -1,33 +1,40 @@
-"""ReadMySQLTable: one source table, split into key ranges, read in parallel, streamed.
+"""The MySQL connector's Beam side: ReadMySQLTable and the DoFns that hold an engine.
 
-Shape (as datastoreio's read): Create([table]) | Split | Reshuffle | Read. The engine is made
-in setup() on the worker, never when the pipeline is built.
+Shape (as datastoreio's read): Create([table]) | Split | Reshuffle | Read. Each DoFn makes
+its engine in setup() on the worker, from the factory it was given (by default
+`engines.engine`), never when the pipeline is built.
 """
 
 from __future__ import annotations
 
+from typing import Callable
+
 import apache_beam as beam
+import sqlalchemy as sa
 from apache_beam.metrics import Metrics
 
-from connections import mysql
-from connections.config import MySQLConfig
+from connectors import metrics
+from connectors.files.progress import ProgressFile
+from connectors.mysql import engines
+from connectors.mysql.config import MySQLConfig
+from connectors.mysql.key_ranges import KeyRange, split_key_ranges
+from connectors.mysql.queries import stream_range
 from schema.entities import SOURCE_SPECS
-from transforms import metrics
-from transforms.mysql_source import KeyRange, split_key_ranges, stream_range
-from transforms.progress import ProgressFile
 
 DEFAULT_ROWS_PER_RANGE = 20_000
+EngineFactory = Callable[[MySQLConfig], sa.Engine]
 
 
 class EngineDoFn(beam.DoFn):
     """A DoFn holding one SQLAlchemy engine per worker instance, made in setup()."""
 
-    def __init__(self, mysql_config: MySQLConfig):
+    def __init__(self, mysql_config: MySQLConfig, engine_factory: EngineFactory = engines.engine):
         self._mysql_config = mysql_config
+        self._engine_factory = engine_factory
         self._engine = None
 
     def setup(self):
-        self._engine = mysql.engine(self._mysql_config)
+        self._engine = self._engine_factory(self._mysql_config)
 
     def teardown(self):
         if self._engine is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from connections.config import MySQLConfig
+from connectors.mysql.config import MySQLConfig
 
 
 def engine(config: MySQLConfig, *, pool_size: int = 2) -> sa.Engine:

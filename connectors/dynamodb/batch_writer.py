@@ -17,29 +17,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Callable
 
-from transforms.dynamodb_wire import MAX_REQUEST_BYTES, DynamoDBError, EncodedItem, batch_write_body
+from connectors.dynamodb.retry import RetryPolicy
+from connectors.dynamodb.transport import DynamoDBError
+from connectors.dynamodb.wire import MAX_REQUEST_BYTES, EncodedItem, batch_write_body
 
 MAX_BATCH_ITEMS = 25
 REQUEST_OVERHEAD_BYTES = 1024  # {"RequestItems":{"<table>":[...]},"ReturnConsumedCapacity":"TOTAL"}
-# Errors about the request as a whole: no point splitting it, every batch would fail the same way.
+# Errors an item in the batch can cause: the batch is halved until the bad item stands alone.
+# Any other error that retrying cannot cure is about the request as a whole (no table, no
+# access): every batch would fail the same way, so the run stops (WriteAborted).
 ITEM_LEVEL_ERRORS = frozenset({"ValidationException", "SerializationException",
                                "ItemCollectionSizeLimitExceededException"})
 
 
 class WriteAborted(RuntimeError):
     """DynamoDB refuses every request (missing table, no access, bad credentials): stop the run."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    base_seconds: float = 0.05
-    cap_seconds: float = 5.0
-    max_attempts: int = 20
-    max_elapsed_seconds: float = 600.0
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
-        return rng.uniform(0, min(self.cap_seconds, self.base_seconds * (2 ** attempt)))
 
 
 class WriteRateLimiter:

@@ -1,1 +1,0 @@
-"""Configuration and client factories shared by the CLI, the pipelines and the repositories."""

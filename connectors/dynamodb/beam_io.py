@@ -1,0 +1,198 @@
+"""The DynamoDB connector's Beam side: WriteToDynamoDB and ScanTable.
+
+WriteToDynamoDB: encoded items -> BatchWriteItem, several requests in flight per worker. It
+returns the dead letters: items DynamoDB refused or that could not be written within the
+retry bounds, each with its reason, ready for `algoitny-etl replay`.
+
+ScanTable: a parallel segmented Scan as a PCollection of items (DynamoDB JSON).
+
+Each DoFn builds its client in setup() from the factory it was given (by default the
+connector's own), so a test can hand it another.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from connectors import metrics
+from connectors.dynamodb import clients
+from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS, BatchSender, BatchWriter, WriteRateLimiter, WriteStats
+from connectors.dynamodb.config import DynamoDBConfig
+from connectors.dynamodb.reads import scan_segment
+from connectors.dynamodb.retry import RetryPolicy
+from connectors.dynamodb.transport import SignedHttpClient
+from connectors.dynamodb.wire import EncodedItem
+from connectors.files.progress import ProgressFile
+from connectors.windowing import in_global_window
+from schema.dead_letters import dead_letter_for_write
+
+DEAD_LETTER = "dead_letter"
+DEFAULT_CONCURRENCY = 8
+REPORT_EVERY_SECONDS = 2.0
+
+_COUNTERS = {
+    "requests": metrics.WRITE_REQUESTS, "retries": metrics.WRITE_RETRIES, "throttles": metrics.WRITE_THROTTLES,
+    "unprocessed_resent": metrics.WRITE_UNPROCESSED_RESENT, "bytes": metrics.WRITE_BYTES,
+    "dead_letters": metrics.WRITE_DEAD_LETTERS, "write_units": metrics.WRITE_UNITS,
+}
+
+
+@dataclass(frozen=True)
+class WriterSettings:
+    """How a worker writes: items per request, requests in flight, its share of the write
+    rate (write units per second, None = unlimited), retry bounds, ConsumedCapacity asked."""
+
+    batch_size: int = MAX_BATCH_ITEMS
+    concurrency: int = DEFAULT_CONCURRENCY
+    write_units_per_second: float | None = None
+    policy: RetryPolicy = RetryPolicy()
+    consumed_capacity: bool = True
+
+    def __post_init__(self):
+        if not 1 <= self.batch_size <= MAX_BATCH_ITEMS:
+            raise ValueError(f"batch size must be between 1 and {MAX_BATCH_ITEMS} (BatchWriteItem's limit)")
+        if self.concurrency < 1:
+            raise ValueError("write concurrency must be at least 1")
+        if self.write_units_per_second is not None and self.write_units_per_second <= 0:
+            raise ValueError("the write rate must be positive")
+
+
+class WriteBatchesFn(beam.DoFn):
+    """Client, threads and rate limiter in setup(); a batcher per bundle, flushed in finish_bundle().
+
+    `http_factory(config, max_connections)` makes the transport (default: the signed HTTP client).
+    """
+
+    def __init__(self, dynamo: DynamoDBConfig, settings: WriterSettings = WriterSettings(),
+                 progress_dir: str | None = None, http_factory: Callable = SignedHttpClient):
+        self._dynamo = dynamo
+        self._settings = settings
+        self._progress_dir = progress_dir
+        self._http_factory = http_factory
+
+    def setup(self):
+        settings = self._settings
+        self._http = self._http_factory(self._dynamo, max_connections=settings.concurrency + 1)
+        self._executor = ThreadPoolExecutor(settings.concurrency, thread_name_prefix="batch-write") \
+            if settings.concurrency > 1 else None
+        self._stats = WriteStats()
+        self._sender = BatchSender(self._http, self._dynamo.table, settings.policy,
+                                   WriteRateLimiter(settings.write_units_per_second), self._stats,
+                                   consumed_capacity=settings.consumed_capacity)
+        self._counters = {name: Metrics.counter(metrics.NAMESPACE, counter) for name, counter in _COUNTERS.items()}
+        self._consumed = Metrics.counter(metrics.NAMESPACE, metrics.WRITE_CONSUMED_UNITS)
+        self._written = {}
+        self._reported = self._stats.snapshot()
+        self._reported_at = time.monotonic()
+        self._progress = ProgressFile(self._progress_dir, "write") if self._progress_dir else None
+
+    def start_bundle(self):
+        self._writer = BatchWriter(self._sender, self._settings.batch_size, self._settings.concurrency,
+                                   self._executor)
+
+    def process(self, item: EncodedItem):
+        self._writer.put(item)
+        yield from self._failures()
+        if time.monotonic() - self._reported_at > REPORT_EVERY_SECONDS:
+            self._report()
+
+    def finish_bundle(self):
+        self._writer.flush()
+        for output in self._failures():
+            yield in_global_window(output)
+        self._report(force=True)
+
+    def _failures(self):
+        for failure in self._writer.take_failures():
+            item = failure.item
+            yield beam.pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for_write(
+                (item.pk, item.sk), item.tp, item.json, failure.reason, failure.code))
+
+    def _report(self, force: bool = False):
+        """Beam counters take increments on the DoFn's own thread: report what the senders counted."""
+        now = self._stats.snapshot()
+        for name, counter in self._counters.items():
+            counter.inc(now[name] - self._reported[name])
+        self._consumed.inc(int(now["consumed_write_units"]) - int(self._reported["consumed_write_units"]))
+        for tp, count in now["by_type"].items():
+            counter = self._written.get(tp)
+            if counter is None:
+                counter = self._written[tp] = Metrics.counter(metrics.NAMESPACE, metrics.items_written(tp))
+            counter.inc(count - self._reported["by_type"].get(tp, 0))
+        self._reported, self._reported_at = now, time.monotonic()
+        if self._progress is not None:
+            self._progress.update({"items_written": now["items"], "write_retries": now["retries"]}, force=force)
+
+    def teardown(self):
+        executor = getattr(self, "_executor", None)
+        if executor is not None:
+            executor.shutdown(wait=True)
+        http = getattr(self, "_http", None)
+        if http is not None:
+            http.close()
+
+
+class WriteToDynamoDB(beam.PTransform):
+    """Encoded items -> the table. The result is the PCollection of write dead letters."""
+
+    def __init__(self, dynamo: DynamoDBConfig, settings: WriterSettings = WriterSettings(),
+                 progress_dir: str | None = None, http_factory: Callable = SignedHttpClient):
+        super().__init__()
+        self._fn = WriteBatchesFn(dynamo, settings, progress_dir, http_factory)
+
+    def expand(self, items):
+        return (items | "BatchWriteItem" >> beam.ParDo(self._fn).with_outputs(DEAD_LETTER, main="written")
+                ).dead_letter
+
+
+class ScanSegmentFn(beam.DoFn):
+    """Segment number -> the items of that Scan segment that `keep` accepts."""
+
+    def __init__(self, dynamo: DynamoDBConfig, total_segments: int, keep: Callable[[dict], bool], scan_args: dict,
+                 client_factory: Callable = clients.client):
+        self._dynamo = dynamo
+        self._total = total_segments
+        self._keep = keep
+        self._scan_args = scan_args
+        self._client_factory = client_factory
+
+    def setup(self):
+        self._client = self._client_factory(self._dynamo)
+
+    def process(self, segment: int):
+        for item in scan_segment(self._client, self._dynamo.table, segment, self._total, **self._scan_args):
+            if self._keep(item):
+                yield item
+
+    def teardown(self):
+        client = getattr(self, "_client", None)
+        if client is not None:
+            client.close()
+
+
+class ScanTable(beam.PTransform):
+    """The table's items that `keep` accepts, read by `segments` parallel Scan segments."""
+
+    def __init__(self, dynamo: DynamoDBConfig, segments: int, keep: Callable[[dict], bool],
+                 client_factory: Callable = clients.client, **scan_args):
+        super().__init__()
+        self._dynamo = dynamo
+        self._segments = segments
+        self._keep = keep
+        self._client_factory = client_factory
+        self._scan_args = scan_args
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "Segments" >> beam.Create(list(range(self._segments)))
+            | "Distribute" >> beam.Reshuffle()
+            | "ScanSegment" >> beam.ParDo(ScanSegmentFn(self._dynamo, self._segments, self._keep, self._scan_args,
+                                                        self._client_factory))
+        )

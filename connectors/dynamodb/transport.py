@@ -1,0 +1,92 @@
+"""DynamoDB API calls as SigV4-signed HTTP over urllib3's keep-alive pool (no Beam here).
+
+Requests are signed with botocore's own SigV4 signer and credentials; botocore's
+per-request parameter validation and type serialisation are skipped because the body was
+built from items validated when they were encoded (wire.py). Reads and table management
+use boto3 (clients.py).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+import boto3
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from connectors.dynamodb import clients
+from connectors.dynamodb.config import DynamoDBConfig
+
+TARGET_PREFIX = "DynamoDB_20120810."
+
+
+class DynamoDBError(Exception):
+    """An error answer or a failed exchange; `retryable` says whether trying again may work."""
+
+    THROTTLE_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
+                                "RequestLimitExceeded"})
+    RETRYABLE_CODES = THROTTLE_CODES | {"InternalServerError", "ServiceUnavailable"}
+
+    def __init__(self, code: str, message: str, status: int | None = None, throttle: bool = False):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.status = status
+        self.throttle = throttle
+        self.retryable = code in self.RETRYABLE_CODES or status is None or status >= 500
+
+    @classmethod
+    def from_response(cls, status: int, body: bytes) -> "DynamoDBError":
+        try:
+            answer = json.loads(body)
+            code = str(answer.get("__type", "")).rsplit("#", 1)[-1] or f"HTTP{status}"
+            message = answer.get("message") or answer.get("Message") or ""
+        except ValueError:
+            code, message = f"HTTP{status}", body[:200].decode("utf-8", "replace")
+        return cls(code, message, status, code in cls.THROTTLE_CODES)
+
+
+class SignedHttpClient:
+    """POSTs DynamoDB API calls, signed, over a keep-alive connection pool. Thread-safe."""
+
+    def __init__(self, config: DynamoDBConfig, max_connections: int = 10, connect_timeout: float = 5,
+                 read_timeout: float = 30):
+        boto_client = clients.client(config)  # for the endpoint and credential chain boto3 resolves
+        self._url = boto_client.meta.endpoint_url
+        self._region = config.region
+        local = clients.local_credentials(config)
+        self._credentials = Credentials(local["aws_access_key_id"], local["aws_secret_access_key"]) if local \
+            else boto3_credentials()
+        self._pool = urllib3.PoolManager(
+            num_pools=2, maxsize=max_connections, block=True, retries=False,
+            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout))
+        boto_client.close()
+
+    def call(self, operation: str, body: bytes) -> dict:
+        headers = {"X-Amz-Target": TARGET_PREFIX + operation, "Content-Type": "application/x-amz-json-1.0"}
+        request = AWSRequest(method="POST", url=self._url, data=body, headers=headers)
+        SigV4Auth(self._credentials.get_frozen_credentials(), "dynamodb", self._region).add_auth(request)
+        try:
+            response = self._pool.request("POST", self._url, body=body, headers=dict(request.headers.items()),
+                                          preload_content=True)
+        except (urllib3.exceptions.HTTPError, OSError) as error:  # resets, refusals, timeouts
+            raise DynamoDBError(type(error).__name__, str(error)) from None
+        data = response.data
+        expected_crc = response.headers.get("x-amz-crc32")
+        if expected_crc is not None and int(expected_crc) != zlib.crc32(data):
+            raise DynamoDBError("CRC32Mismatch", "the response was damaged in transit")
+        if response.status != 200:
+            raise DynamoDBError.from_response(response.status, data)
+        return json.loads(data)
+
+    def close(self) -> None:
+        self._pool.clear()
+
+
+def boto3_credentials():
+    credentials = boto3.session.Session().get_credentials()
+    if credentials is None:
+        raise DynamoDBError("NoCredentials", "no AWS credentials found (environment, profile or role)", 0)
+    return credentials

@@ -1,0 +1,91 @@
+"""DynamoDB JSON, the low-level wire form, built once per item (no Beam, no boto3 here).
+
+The write path's client CPU per item is what limits a load against DynamoDB Local (and costs
+money on AWS workers), so items are serialised to their DynamoDB JSON text once, when they
+are mapped, and a batch's request body is a join of those texts (`batch_write_body`); the
+signed transport (transport.py) sends it as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from schema.item_size import item_size, write_units
+
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+
+_PUT_OPEN, _PUT_CLOSE = b'{"PutRequest":{"Item":', b"}}"
+
+
+@dataclass(frozen=True)
+class EncodedItem:
+    """An item ready to send: its keys (to batch and match UnprocessedItems), its type, its
+    DynamoDB JSON as UTF-8 bytes (encoded once; requests are joins of them), and the write
+    units one put of it costs."""
+
+    pk: str
+    sk: str
+    tp: str
+    json: bytes
+    write_units: int
+
+    @property
+    def request_bytes(self) -> int:
+        return len(self.json) + len(_PUT_OPEN) + len(_PUT_CLOSE) + 1  # and the comma between puts
+
+
+def encode_item(item: dict, size: int | None = None) -> EncodedItem:
+    """A Python-valued item -> EncodedItem; `size`: its DynamoDB size when already computed.
+    TypeError/ValueError for what DynamoDB cannot store (a float NaN, an empty set...)."""
+    return EncodedItem(item["PK"], item["SK"], item["tp"], item_json(item),
+                       write_units(item_size(item) if size is None else size))
+
+
+def attribute_value(value: object) -> dict:
+    """A Python item value -> its DynamoDB JSON attribute value (the low-level wire form)."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is bool:
+        return {"BOOL": value}
+    if kind is int or kind is Decimal:
+        if kind is Decimal and not value.is_finite():
+            raise ValueError(f"{value} is not a number DynamoDB can store")
+        return {"N": str(value)}
+    if value is None:
+        return {"NULL": True}
+    if kind is dict:
+        return {"M": {str(k): attribute_value(v) for k, v in value.items()}}
+    if kind is list or kind is tuple:
+        return {"L": [attribute_value(v) for v in value]}
+    if kind is bytes or kind is bytearray:
+        return {"B": base64.b64encode(value).decode("ascii")}
+    if kind is set or kind is frozenset:
+        if not value:
+            raise ValueError("DynamoDB has no empty sets")
+        members = list(value)
+        if all(type(m) is str for m in members):
+            return {"SS": members}
+        if all(type(m) in (int, Decimal) for m in members):
+            return {"NS": [str(m) for m in members]}
+        if all(type(m) in (bytes, bytearray) for m in members):
+            return {"BS": [base64.b64encode(m).decode("ascii") for m in members]}
+        raise TypeError("a set must hold only strings, only numbers or only binary")
+    if hasattr(value, "value") and type(value).__name__ == "Binary":  # boto3.dynamodb.types.Binary
+        return attribute_value(bytes(value.value))
+    raise TypeError(f"{kind.__name__} is not a DynamoDB type")
+
+
+def item_json(item: dict) -> bytes:
+    return json.dumps({name: attribute_value(value) for name, value in item.items()},
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def batch_write_body(table: str, items: list[EncodedItem], consumed_capacity: bool = True) -> bytes:
+    puts = b",".join(_PUT_OPEN + item.json + _PUT_CLOSE for item in items)
+    tail = b',"ReturnConsumedCapacity":"TOTAL"' if consumed_capacity else b""
+    return b'{"RequestItems":{' + json.dumps(table).encode("utf-8") + b":[" + puts + b"]}" + tail + b"}"

@@ -1,0 +1,69 @@
+"""A source table cut into primary-key ranges, the unit of parallel reading (no Beam here).
+
+A table is cut into ranges `lower < key <= upper` (None = unbounded), so the ranges always
+cover the whole key space and no row can fall between two of them. Integer keys are cut by
+MIN/MAX; other keys (task_results.task_id) by boundaries read from the primary-key index.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from schema.spec import SourceSpec
+
+
+def quoted(name: str) -> str:
+    return f"`{name}`"
+
+
+@dataclass(frozen=True)
+class KeyRange:
+    table: str
+    lower: object | None  # exclusive
+    upper: object | None  # inclusive
+
+    def where(self, column: str) -> tuple[str, dict]:
+        clauses, params = [], {}
+        if self.lower is not None:
+            clauses.append(f"{column} > :lower")
+            params["lower"] = self.lower
+        if self.upper is not None:
+            clauses.append(f"{column} <= :upper")
+            params["upper"] = self.upper
+        return (" AND ".join(clauses) or "1=1"), params
+
+    def __str__(self) -> str:
+        return f"{self.table}({self.lower!r}, {self.upper!r}]"
+
+
+def ranges_from_boundaries(table: str, boundaries: list) -> list[KeyRange]:
+    edges = [None, *boundaries, None]
+    return [KeyRange(table, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+
+
+def split_key_ranges(conn: sa.Connection, source: SourceSpec, rows_per_range: int) -> list[KeyRange]:
+    if rows_per_range < 1:
+        raise ValueError("rows_per_range must be at least 1")
+    key = quoted(source.key)
+    table = quoted(source.table)
+    if source.key_is_integer:
+        low, high, count = conn.execute(sa.text(f"SELECT MIN({key}), MAX({key}), COUNT(*) FROM {table}")).one()
+        if not count:
+            return [KeyRange(source.table, None, None)]
+        pieces = max(1, math.ceil(count / rows_per_range))
+        width = max(1, math.ceil((int(high) - int(low) + 1) / pieces))
+        boundaries = [int(low) - 1 + width * i for i in range(1, pieces) if int(low) - 1 + width * i < int(high)]
+        return ranges_from_boundaries(source.table, boundaries)
+    # Keyset walk over the primary-key index: each query reads `rows_per_range` index
+    # entries, so the whole walk reads the index once, never the rows.
+    boundaries: list = []
+    first = sa.text(f"SELECT {key} FROM {table} ORDER BY {key} LIMIT 1 OFFSET :skip")
+    after = sa.text(f"SELECT {key} FROM {table} WHERE {key} > :last ORDER BY {key} LIMIT 1 OFFSET :skip")
+    boundary = conn.execute(first, {"skip": rows_per_range - 1}).scalar()
+    while boundary is not None:
+        boundaries.append(boundary)
+        boundary = conn.execute(after, {"last": boundary, "skip": rows_per_range - 1}).scalar()
+    return ranges_from_boundaries(source.table, boundaries)
