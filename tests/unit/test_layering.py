@@ -1,0 +1,99 @@
+"""The package's shape, held by its import graph: which layer may import which.
+
+schema/ is pure (no Beam, no IO library); each connector's plain modules know nothing of
+Beam (only its beam_io.py does); repositories/ reach DynamoDB through the connector, never
+through the ETL's transforms; nothing imports upwards (a connector never imports a domain
+transform, a transform never imports a driver). Modules stay small: over 300 lines, the
+opening docstring must say why.
+"""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PACKAGES = ("schema", "connectors", "transforms", "pipelines", "reports", "repositories", "sample_data")
+IO_LIBRARIES = ("apache_beam", "boto3", "botocore", "sqlalchemy", "pymysql", "urllib3", "pymysqlreplication")
+# Upward imports no layer may make: importer package -> packages it must not import.
+FORBIDDEN = {
+    "schema": set(PACKAGES) - {"schema"},
+    "connectors": {"transforms", "pipelines", "reports", "repositories", "sample_data"},
+    "transforms": {"pipelines", "reports", "repositories", "sample_data"},
+    "reports": {"pipelines", "repositories"},
+    "repositories": {"transforms", "pipelines", "reports", "sample_data"},
+    "sample_data": {"transforms", "pipelines", "reports", "repositories"},
+}
+MAX_LINES = 300
+
+
+def modules():
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            yield path.relative_to(ROOT)
+
+
+def imports(path: pathlib.Path) -> set[str]:
+    tree = ast.parse((ROOT / path).read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def top(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+def is_plain_connector(path: pathlib.Path) -> bool:
+    """A connector module that is not a Beam wrapper: connectors/<system>/*.py other than beam_io.py.
+
+    connectors/files/ wraps Beam's own filesystems (s3://, gs://), and connectors/windowing.py is a
+    Beam helper; both are Beam-side by nature.
+    """
+    parts = path.parts
+    return (len(parts) == 3 and parts[0] == "connectors" and parts[1] in ("mysql", "dynamodb")
+            and parts[2] != "beam_io.py")
+
+
+@pytest.mark.parametrize("path", list(modules()), ids=str)
+def test_no_import_runs_up_a_layer(path):
+    package = path.parts[0]
+    wrong = sorted(name for name in imports(path) if top(name) in FORBIDDEN.get(package, ()))
+    assert not wrong, f"{path} imports {wrong}"
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if p.parts[0] == "schema"], ids=str)
+def test_schema_is_pure(path):
+    wrong = sorted(name for name in imports(path) if top(name) in IO_LIBRARIES)
+    assert not wrong, f"{path} imports {wrong}"
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if is_plain_connector(p)], ids=str)
+def test_plain_connector_modules_know_nothing_of_beam(path):
+    wrong = sorted(name for name in imports(path)
+                   if top(name) == "apache_beam" or name.endswith(".beam_io") or ".beam_io." in name)
+    assert not wrong, f"{path} imports {wrong}"
+
+
+def test_the_domain_transforms_talk_to_no_client_directly():
+    """transforms/ reach MySQL and DynamoDB through the connectors, not through boto3 or SQLAlchemy."""
+    wrong = {str(p): sorted(n for n in imports(p) if top(n) in ("boto3", "botocore", "sqlalchemy", "pymysql"))
+             for p in modules() if p.parts[0] == "transforms"}
+    assert not {p: n for p, n in wrong.items() if n}
+
+
+@pytest.mark.parametrize("path", list(modules()), ids=str)
+def test_long_modules_say_why(path):
+    source = (ROOT / path).read_text()
+    if source.count("\n") <= MAX_LINES:
+        return
+    docstring = ast.get_docstring(ast.parse(source)) or ""
+    assert "long because" in docstring.lower(), \
+        f"{path} has {source.count(chr(10))} lines; split it or say in its docstring why it is long because ..."
