@@ -74,9 +74,10 @@ dynamodb_up() {
   dir=$(dirname "$jar")
   mkdir -p "$LOCAL_DIR"
   # -sharedDb: every access key and region sees the same tables (otherwise each has its own).
-  nohup java -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$jar" -inMemory -sharedDb -port "$DDB_PORT" \
-    >"$DDB_LOG" 2>&1 &
-  echo $! >"$DDB_PID"
+  # -disableTelemetry: nothing leaves the machine. Started from .local/, where it writes its
+  # metadata file (dynamodb-local-metadata.json), not from the caller's directory.
+  (cd "$LOCAL_DIR" && nohup java -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$jar" -inMemory -sharedDb \
+    -disableTelemetry -port "$DDB_PORT" >"$DDB_LOG" 2>&1 & echo $! >"$DDB_PID")
   for _ in $(seq 1 60); do
     if dynamodb_answers "$url"; then
       say "DynamoDB Local: started at $url (pid $(cat "$DDB_PID"), log $DDB_LOG)"
