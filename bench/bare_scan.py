@@ -12,7 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bench.support import target
 from connectors.dynamodb import clients
-from connectors.dynamodb.reads import scan_segment
+
+
+def scan_segment(client, table: str, segment: int, total_segments: int, **scan_args):
+    """Every item of one segment, in DynamoDB JSON, page by page (boto3's paginator)."""
+    paginator = client.get_paginator("scan")
+    for page in paginator.paginate(TableName=table, Segment=segment, TotalSegments=total_segments,
+                                   ConsistentRead=True, **scan_args):
+        yield from page.get("Items", [])
 
 
 def scan(table: str, segments: int) -> int:

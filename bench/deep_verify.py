@@ -1,11 +1,15 @@
 """Benchmark: deep verify against a bare parallel Scan of the same table, in the same run.
 
     python -m bench.deep_verify [SCALE ...]     (default: 180 and 540, about 100k and 300k items)
+    python -m bench.deep_verify --usage-rows 100000
 
 For each size: seed MySQL, migrate into a fresh DynamoDB Local table, then alternate a bare
 parallel Scan (bench/bare_scan.py) and `algoitny-etl verify --deep`, twice each. Reports
 items/s of both and their ratio (target: deep >= 0.7x scan), and the peak resident memory of
 deep verify's whole process tree (target: the same at 300k as at 100k).
+
+--usage-rows: a table of usage logs only (every row live), deep verify in one process
+against the bare Scan, alternating over 3 rounds (target: deep >= 0.6x scan).
 """
 
 from __future__ import annotations
@@ -55,7 +59,34 @@ def run_size(scale: int) -> dict:
     }
 
 
+def run_usage(rows: int, rounds: int = 3) -> None:
+    """Usage logs only, deep verify in one process, alternating with the bare Scan."""
+    print(f"usage logs only, {rows:,} rows:")
+    source = support.seed_usage(rows)
+    config = support.fresh_table(f"bench_deep_usage_{rows}")
+    flags = ["--mysql-url", source.url, "--endpoint-url", config.endpoint_url, "--table", config.table]
+    loaded = support.cli("migrate", "--entity", "usage", *flags)
+    assert loaded.returncode == 0, loaded.stdout
+    items = support.item_count(config)
+    scans, deeps = [], []
+    for _ in range(rounds):
+        scan = support.measure([sys.executable, "-m", "bench.bare_scan", config.table, str(SEGMENTS)])
+        assert scan.returncode == 0 and re.search(rf"scanned {items} items", scan.stdout), scan.stdout
+        deep = support.cli("verify", "--deep", "--entity", "usage", "--segments", str(SEGMENTS), *flags)
+        assert deep.returncode == 0, deep.stdout
+        scans.append(scan.seconds)
+        deeps.append(deep.seconds)
+        print(f"  bare scan {scan.seconds:.1f} s, deep verify (one process) {deep.seconds:.1f} s")
+    scan_rate, deep_rate = items / support.median(scans), items / support.median(deeps)
+    print(f"\n| items | bare Scan items/s | deep verify items/s (1 process) | ratio |\n|---:|---:|---:|---:|\n"
+          f"| {items:,} | {scan_rate:,.0f} | {deep_rate:,.0f} | {deep_rate / scan_rate:.2f}x |")
+
+
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["--usage-rows"]:
+        support.local_services_up()
+        run_usage(int(argv[1]))
+        return
     scales = [int(a) for a in argv] or [180, 540]
     support.local_services_up()
     results = [run_size(scale) for scale in scales]

@@ -125,3 +125,16 @@ def item_count(config: DynamoDBConfig) -> int:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def seed_usage(rows: int) -> MySQLConfig:
+    database = f"algoitny_bench_usage_{rows}"
+    counts = SeedCounts(users=1000, problems=100, search_history=0, usage_logs=rows, script_generation_jobs=0,
+                        problem_extraction_jobs=0, task_results=0)
+    config = seed_database(database, counts)
+    engine = sa.create_engine(config.url)
+    with engine.begin() as conn:  # every row live: the TTL would otherwise drop a quarter of them
+        conn.exec_driver_sql("UPDATE usage_logs SET created_at = UTC_TIMESTAMP(6) - INTERVAL 1 DAY "
+                             "WHERE created_at < UTC_TIMESTAMP(6) - INTERVAL 80 DAY")
+    engine.dispose()
+    return config

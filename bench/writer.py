@@ -31,26 +31,12 @@ from connectors.mysql.beam_io import DEFAULT_ROWS_PER_RANGE
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.key_ranges import KeyRange
 from connectors.mysql.queries import stream_range
-from sample_data.generate import SeedCounts
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
 from tests.support.fault_proxy import FaultPlan, FaultProxy
 
 ULOG = ITEM_SPECS["ulog"]
 THREADS = 8
 ROUNDS = 2
-
-
-def seed_usage(rows: int) -> MySQLConfig:
-    database = f"algoitny_bench_usage_{rows}"
-    counts = SeedCounts(users=1000, problems=100, search_history=0, usage_logs=rows, script_generation_jobs=0,
-                        problem_extraction_jobs=0, task_results=0)
-    config = support.seed_database(database, counts)
-    engine = sa.create_engine(config.url)
-    with engine.begin() as conn:  # every row live: the TTL would otherwise drop a quarter of them
-        conn.exec_driver_sql("UPDATE usage_logs SET created_at = UTC_TIMESTAMP(6) - INTERVAL 1 DAY "
-                             "WHERE created_at < UTC_TIMESTAMP(6) - INTERVAL 80 DAY")
-    engine.dispose()
-    return config
 
 
 def baseline_batch_writer(source, target: DynamoDBConfig) -> float:
@@ -126,7 +112,7 @@ def main(argv: list[str]) -> None:
         return
 
     support.local_services_up()
-    source = seed_usage(args.rows)
+    source = support.seed_usage(args.rows)
     items = args.rows
     runs: dict[str, list[float]] = {"a": [], "b": [], "c": [], "c_total": []}
     for name in ("a", *("b", "c", "c_total") * ROUNDS):  # alternating: the machine's noise hits all
@@ -164,7 +150,7 @@ def main(argv: list[str]) -> None:
     if not args.skip_memory:
         peaks = {}
         for rows in (args.rows, args.memory_rows):
-            rows_source = source if rows == args.rows else seed_usage(rows)
+            rows_source = source if rows == args.rows else support.seed_usage(rows)
             target = support.fresh_table(f"bench_writer_memory_{rows}")
             measured = migrate(rows_source, target)
             peaks[rows] = measured.peak_rss_mb

@@ -23,6 +23,13 @@ def items_written(tp: str) -> str:
     return f"written.{tp}"
 
 
+def items_deleted(tp: str) -> str:
+    return f"deleted.{tp}"
+
+
+READ_RECONNECTS = "read.reconnects"
+SYNC_EVENTS_READ = "sync.events_read"
+SYNC_CHANGES_APPLIED = "sync.changes_applied"
 WRITE_REQUESTS = "write.requests"
 WRITE_UNPROCESSED_RESENT = "write.unprocessed_resent"
 

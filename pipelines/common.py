@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
+import os
 import sys
 import tempfile
 import uuid
@@ -14,7 +16,7 @@ from connectors import metrics
 from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS
 from connectors.dynamodb.beam_io import WriterSettings
 from connectors.dynamodb.config import DynamoDBConfig
-from connectors.dynamodb.retry import RetryPolicy
+from connectors.retry import RetryPolicy
 from connectors.errors import ConfigError
 from connectors.mysql.config import MySQLConfig
 from schema.entities import sources_for
@@ -35,7 +37,7 @@ def dynamodb_config(args: argparse.Namespace) -> DynamoDBConfig:
 def tables_for(args: argparse.Namespace) -> tuple[str, ...]:
     """The source tables of --entity."""
     try:
-        return sources_for(args.entity)
+        return sources_for(args.entity or "all")
     except ValueError as error:
         raise ConfigError(str(error)) from None
 
@@ -88,3 +90,14 @@ def writer_settings(args: argparse.Namespace, pipeline_options: PipelineOptions,
         policy=RetryPolicy(max_attempts=args.write_max_attempts, max_elapsed_seconds=args.write_max_seconds),
         consumed_capacity={"total": True, "none": False}.get(args.consumed_capacity, not dynamo.is_local),
     )
+
+
+def default_dead_letter_path(now: int, command: str = "migrate") -> str:
+    stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return os.path.join("dead-letters", f"{command}-{stamp}-{os.getpid()}.jsonl")
+
+
+def ensure_parent(path: str) -> None:
+    """Local dead-letter paths get their directory; Beam filesystems (s3://, gs://) need none."""
+    if "://" not in path:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

@@ -1,24 +1,35 @@
-"""`algoitny-etl verify --deep`: prove item by item that nothing was lost or changed.
+"""`algoitny-etl verify --deep [--repair [--dry-run]]`: prove item by item that nothing was lost or
+changed, and mend what was.
 
 Pass 1 (always): the Scan drives the comparison while SQL counts say how many items each
 type should have (transforms/deep_compare.CompareWithSource). Pass 2 (only for item types
 where the Scan found fewer expected items than the source implies): the source side is
 walked to name them (NameUnseenExpected). Classes per item type: ok, mismatched (with
 attribute paths), missing, unexpected, unmappable.
+
+With --repair, pass 3 puts the mapped item for every missing and mismatched key and deletes
+every unexpected item (transforms/repair.PlanRepairs), and pass 4 looks at each of those keys
+again (RecheckKeys). With --dry-run, pass 3 only plans: nothing is written.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import apache_beam as beam
 
-from connectors.files.json_lines import WriteJsonLines, read_json_lines
+from connectors.dynamodb.batch_writer import WriteAborted
+from connectors.dynamodb.beam_io import WriteToDynamoDB
+from connectors.files.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
 from pipelines import common
 from reports import deep_verify_report
+from reports.deep_verify_report import Findings, Repair
 from schema.entities import item_types_for
 from transforms.deep_compare import CompareWithSource, DeepCompareScope, NameUnseenExpected
+from transforms.repair import PlanRepairs, RecheckKeys
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,28 @@ def build_unseen_pipeline(p: beam.Pipeline, scope: DeepCompareScope, item_types:
     _write_results(p | "NameUnseenExpected" >> NameUnseenExpected(scope, item_types), paths)
 
 
+def _read_records(p: beam.Pipeline, label: str, files: list[str]):
+    return ([p | f"Read {label} {n}" >> beam.io.ReadFromText(path) for n, path in enumerate(files)]
+            | f"All {label}" >> beam.Flatten() | f"Parse {label}" >> beam.Map(json.loads))
+
+
+def build_repair_pipeline(p: beam.Pipeline, settings, difference_files: list[str], actions_path: str,
+                          dead_letter_path: str) -> None:
+    """Pass 3: plan the repairs of what the passes found, and write them (unless a dry run)."""
+    planned = _read_records(p, "differences", difference_files) | "PlanRepairs" >> PlanRepairs(
+        settings.mysql, settings.now)
+    _ = planned["actions"] | "WriteActions" >> WriteJsonLines(actions_path)
+    if not settings.dry_run:
+        failed = planned["writes"] | "Write" >> WriteToDynamoDB(settings.dynamo, settings.writer)
+        _ = failed | "WriteDeadLetters" >> WriteJsonLines(dead_letter_path)
+
+
+def build_recheck_pipeline(p: beam.Pipeline, settings, actions_path: str, paths: Paths) -> None:
+    """Pass 4: what each repaired key holds now, against what the source implies there."""
+    _write_results(_read_records(p, "actions", [actions_path])
+                   | "RecheckKeys" >> RecheckKeys(settings.mysql, settings.dynamo, settings.now), paths)
+
+
 def _paths(pipeline_options, name: str) -> Paths:
     return Paths(common.temp_path(pipeline_options, f"{name}-counts.jsonl"),
                  common.temp_path(pipeline_options, f"{name}-differences.jsonl"))
@@ -60,29 +93,84 @@ def _by_type(records: list[dict]) -> dict[str, Counter]:
 
 def scope_of(settings) -> DeepCompareScope:
     return DeepCompareScope(settings.mysql, settings.dynamo, settings.tables, settings.now, settings.segments,
-                            settings.rows_per_range, settings.sample_rate, settings.compress_over)
+                            settings.rows_per_range, settings.sample_rate)
 
 
-def run_deep(settings, pipeline_options) -> int:
+def _run(pipeline_options, build, *args) -> None:
+    pipeline = beam.Pipeline(options=pipeline_options)
+    build(pipeline, *args)
+    pipeline.run().wait_until_finish()
+
+
+def find(settings, pipeline_options) -> Findings:
+    """Passes 1 and 2."""
     scope = scope_of(settings)
     types = item_types_for(settings.tables)
     first = _paths(pipeline_options, "deep-pass1")
-    pipeline = beam.Pipeline(options=pipeline_options)
-    build_compare_pipeline(pipeline, scope, first)
-    pipeline.run().wait_until_finish()
+    _run(pipeline_options, build_compare_pipeline, scope, first)
     counts = _by_type(read_json_lines(first.counts))
     difference_files = [first.differences]
-
     short = tuple(tp for tp in types if counts[tp]["found"] < counts[tp]["expected"])
     if short:
         print(f"pass 2: the Scan found fewer items than the source implies for {', '.join(short)}; "
               "walking the source to name them")
         second = _paths(pipeline_options, "deep-pass2")
-        pipeline = beam.Pipeline(options=pipeline_options)
-        build_unseen_pipeline(pipeline, scope, short, second)
-        pipeline.run().wait_until_finish()
+        _run(pipeline_options, build_unseen_pipeline, scope, short, second)
         for tp, classes in _by_type(read_json_lines(second.counts)).items():
             counts[tp].update(classes)
         difference_files.append(second.differences)
-    differing = deep_verify_report.report(settings, types, counts, difference_files)
-    return common.EXIT_DIFFERENCES if differing else common.EXIT_OK
+    return Findings(counts, difference_files)
+
+
+def repair(settings, pipeline_options, findings: Findings) -> Repair:
+    """Passes 3 and 4."""
+    actions_path = common.temp_path(pipeline_options, "repair-actions.jsonl")
+    _run(pipeline_options, build_repair_pipeline, settings, findings.difference_files, actions_path,
+         settings.dead_letter_path)
+    actions: dict[str, Counter] = defaultdict(Counter)
+    for record in read_json_lines(actions_path):
+        actions[record["tp"]][f"{record['action']} {record['class']}"] += 1
+    outcome = Repair(settings.dry_run, actions, actions_path, dead_letter_path=settings.dead_letter_path)
+    if settings.dry_run:
+        return outcome
+    outcome.failed = len(read_json_lines(settings.dead_letter_path))
+    remove_if_empty(settings.dead_letter_path)
+    rechecked = _paths(pipeline_options, "repair-recheck")
+    _run(pipeline_options, build_recheck_pipeline, settings, actions_path, rechecked)
+    outcome.recheck = _by_type(read_json_lines(rechecked.counts))
+    outcome.remaining_file = rechecked.differences
+    return outcome
+
+
+def run_deep(settings, pipeline_options) -> int:
+    types = item_types_for(settings.tables)
+    findings = find(settings, pipeline_options)
+    deep_verify_report.print_findings(settings, types, findings)
+    differing = findings.differing(types)
+    outcome = None
+    if settings.repair and differing:
+        try:
+            outcome = repair(settings, pipeline_options, findings)
+        except WriteAborted as error:
+            print(f"verify: repair stopped: {error}", file=sys.stderr)
+            return common.EXIT_CANNOT_RUN
+        deep_verify_report.print_repair(types, outcome)
+        if not settings.dry_run:
+            unmappable = sum(findings.counts[tp]["unmappable"] for tp in types)
+            differing = outcome.still_differing() + unmappable + outcome.failed
+    if settings.report_path:
+        deep_verify_report.write_json(settings, types, findings, ok=not differing, repair=outcome)
+        print(f"\nreport: {settings.report_path}")
+    return verdict(settings, differing, outcome)
+
+
+def verdict(settings, differing: int, outcome: Repair | None) -> int:
+    if not differing:
+        print("verify --deep: every item is ok" + (" after repair" if outcome and not outcome.dry_run else ""))
+        return common.EXIT_OK
+    if outcome is not None and not outcome.dry_run:
+        print(f"verify --deep --repair: {differing} item(s) still differ (unmappable rows need a fix at the "
+              "source; see the report)", file=sys.stderr)
+    else:
+        print(f"verify --deep: {differing} item(s) differ", file=sys.stderr)
+    return common.EXIT_DIFFERENCES

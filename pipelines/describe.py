@@ -31,3 +31,7 @@ def run(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(text)
     return common.EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(run())

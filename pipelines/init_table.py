@@ -70,3 +70,7 @@ def run(argv: list[str] | None = None) -> int:
     except (options.UsageError, ConfigError, BotoCoreError, ClientError, admin.TableCheckError) as error:
         print(f"init: {error}", file=sys.stderr)
     return common.EXIT_CANNOT_RUN
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
-import os
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from connectors.dynamodb.admin import TableCheckError, check_table_ready
 from connectors.dynamodb.batch_writer import WriteAborted
 from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
 from connectors.dynamodb.config import DynamoDBConfig
+from connectors.dynamodb.run_state import RunStateError, RunStore
+from connectors.dynamodb.sync_state import SyncState
 from connectors.errors import ConfigError
 from connectors.files.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
-from connectors.mysql.beam_io import ReadMySQLTable
+from connectors.mysql.beam_io import ReadKeyRanges
+from connectors.mysql.binlog import BinlogPosition
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
-from connectors.mysql.queries import count_rows
+from connectors.mysql.queries import ReadAborted, count_rows
 from pipelines import common, options
+from pipelines.migrate_plan import ReadPlan, find_run, plan_dry_run, plan_new_run, plan_resume
 from reports import migrate_report
 from reports.progress_printer import ProgressPrinter
 from transforms.duplicate_keys import FindDuplicateKeys
@@ -52,6 +55,7 @@ class MigrateSettings:
     prices: migrate_report.Prices = migrate_report.Prices()
     allow_unmapped_columns: bool = False
     progress_dir: str | None = None
+    plan: ReadPlan | None = None
 
     def __post_init__(self):
         if self.rows_per_range < 1:
@@ -66,12 +70,17 @@ def _stats_record(element) -> dict:
 
 
 def build_pipeline(p: beam.Pipeline, settings: MigrateSettings) -> None:
+    """Read the plan's key ranges of each table, map, write. A run's reads are tracked, so the
+    writer can record each key range once all its items are written (what --resume skips)."""
     items, dead_letters, measures = [], [], []
-    for table in settings.tables:
+    run_id = settings.plan.run_id
+    for table, ranges in settings.plan.ranges.items():
+        if not ranges:
+            continue
         duplicates = p | f"Duplicates {table}" >> FindDuplicateKeys(settings.mysql, table)
-        rows = p | f"Read {table}" >> ReadMySQLTable(settings.mysql, table, settings.rows_per_range,
-                                                      settings.progress_dir)
-        mapped = rows | f"Map {table}" >> ToItems(table, settings.now, settings.compress_over, duplicates)
+        rows = p | f"Read {table}" >> ReadKeyRanges(settings.mysql, ranges, settings.progress_dir,
+                                                     track=run_id is not None)
+        mapped = rows | f"Map {table}" >> ToItems(table, settings.now, settings.compress_over, duplicates, run_id)
         items.append(mapped.items)
         dead_letters.append(mapped.dead_letter)
         measures.append(mapped.measure)
@@ -87,17 +96,6 @@ def build_pipeline(p: beam.Pipeline, settings: MigrateSettings) -> None:
          | "WriteStats" >> WriteJsonLines(settings.stats_path))
 
 
-def default_dead_letter_path(now: int, command: str = "migrate") -> str:
-    stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return os.path.join("dead-letters", f"{command}-{stamp}-{os.getpid()}.jsonl")
-
-
-def ensure_parent(path: str) -> None:
-    """Local dead-letter paths get their directory; Beam filesystems (s3://, gs://) need none."""
-    if "://" not in path:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-
-
 def settings_from(args, pipeline_options: PipelineOptions) -> MigrateSettings:
     now = int(time.time())
     tables = common.tables_for(args)
@@ -109,7 +107,7 @@ def settings_from(args, pipeline_options: PipelineOptions) -> MigrateSettings:
         dry_run=args.dry_run,
         writer=common.writer_settings(args, pipeline_options, dynamo),
         rows_per_range=args.rows_per_range,
-        dead_letter_path=args.dead_letter or default_dead_letter_path(now),
+        dead_letter_path=args.dead_letter or common.default_dead_letter_path(now),
         stats_path=common.temp_path(pipeline_options, "item-stats.jsonl"),
         now=now,
         compress_over=args.compress_over,
@@ -127,49 +125,116 @@ def local_progress_dir(pipeline_options: PipelineOptions) -> str | None:
     return tempfile.mkdtemp(prefix="algoitny-etl-progress-")
 
 
+def resumed_settings(args, settings: MigrateSettings, store: RunStore) -> MigrateSettings:
+    """The settings of the run --resume names: its tables, TTL instant and --compress-over."""
+    if settings.dry_run:
+        raise ConfigError("--resume continues a real run; it cannot be a --dry-run")
+    run = find_run(store, args.resume, settings.tables if args.entity else None)
+    if args.compress_over is not None and args.compress_over != run.compress_over:
+        raise ConfigError(f"run {run.run_id} maps with --compress-over {run.compress_over}; a resumed run maps "
+                          "exactly as it did, so leave --compress-over out")
+    return dataclasses.replace(settings, tables=run.tables, now=run.now, compress_over=run.compress_over,
+                               rows_per_range=run.rows_per_range, plan=plan_resume(store, run))
+
+
+def planned(args, settings: MigrateSettings) -> MigrateSettings:
+    """The settings with the key ranges this run reads: a dry run's, a new run's, or a resumed run's."""
+    if args.resume:
+        return resumed_settings(args, settings, RunStore(settings.dynamo))
+    if settings.dry_run:
+        return dataclasses.replace(settings, plan=plan_dry_run(settings.mysql, settings.tables,
+                                                               settings.rows_per_range))
+    store = RunStore(settings.dynamo)
+    return dataclasses.replace(settings, plan=plan_new_run(store, settings.mysql, settings.tables,
+                                                           settings.rows_per_range, settings.now,
+                                                           settings.compress_over))
+
+
 def run(argv: list[str] | None = None) -> int:
     try:
         args, beam_args = options.parse("algoitny-etl migrate", DESCRIPTION, argv, OPTION_CLASSES)
         pipeline_options = PipelineOptions(beam_args)
         settings = settings_from(args, pipeline_options)
-        warnings = check_source_tables(settings.mysql, settings.tables, settings.allow_unmapped_columns)
         if not settings.dry_run:
             check_table_ready(settings.dynamo)
-    except (options.UsageError, ConfigError, PreflightError, TableCheckError) as error:
+        if args.resume:
+            settings = planned(args, settings)
+        warnings = check_source_tables(settings.mysql, settings.tables, settings.allow_unmapped_columns)
+        if not args.resume:
+            settings = planned(args, settings)
+    except (options.UsageError, ConfigError, PreflightError, TableCheckError, RunStateError) as error:
         print(f"migrate: {error}", file=sys.stderr)
         return common.EXIT_CANNOT_RUN
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    ensure_parent(settings.dead_letter_path)
-    # Only once the checks pass; the printer removes it.
-    settings = dataclasses.replace(settings, progress_dir=local_progress_dir(pipeline_options))
-
+    common.ensure_parent(settings.dead_letter_path)
+    plan = settings.plan
+    if plan.run is not None:
+        verb = "resuming" if plan.resumed else "started"
+        print(f"migrate run {plan.run_id} {verb}; if it stops, `algoitny-etl migrate --resume {plan.run_id}` "
+              "goes on from the key ranges it finished")
+    if plan.resumed:
+        print(f"skipping {plan.skipped_ranges} of {plan.total_ranges} key ranges ({plan.skipped_rows:,} rows) "
+              "the run already wrote")
     mode = "DRY RUN (nothing is written)" if settings.dry_run else f"into {settings.dynamo.describe()}"
     print(f"migrate {', '.join(settings.tables)} from {settings.mysql.masked()} {mode}")
     started = time.monotonic()
+    if not any(plan.ranges.values()):
+        counts = {}
+    else:
+        # Only once the checks pass; the printer removes it.
+        settings = dataclasses.replace(settings, progress_dir=local_progress_dir(pipeline_options))
+        try:
+            counts = run_pipeline(settings, pipeline_options)
+        except (WriteAborted, ReadAborted) as error:
+            print(f"migrate: stopped: {error}", file=sys.stderr)
+            if plan.run is not None:
+                print(f"migrate: `algoitny-etl migrate --resume {plan.run_id}` goes on once the cause is fixed",
+                      file=sys.stderr)
+            return common.EXIT_CANNOT_RUN
+    if plan.run is not None:
+        RunStore(settings.dynamo).finish(plan.run, int(time.time()))
+        record_sync_checkpoints(settings, plan)
+    return report(settings, counts, time.monotonic() - started)
+
+
+def record_sync_checkpoints(settings: MigrateSettings, plan: ReadPlan) -> None:
+    """The run's start as the sync checkpoint of its tables (a resumed run: the original start)."""
+    run = plan.run
+    SyncState(settings.dynamo).record_migrated(run.tables, run.binlog, run.watermarks or {}, run.run_id)
+    if run.binlog:
+        print(f"sync checkpoint of {', '.join(run.tables)}: {BinlogPosition.from_record(run.binlog)} "
+              "(where the binlog stood before the first row was read)")
+    else:
+        print(f"no binlog position for sync ({plan.no_binlog or 'the source had none when the run started'}); "
+              "`sync --changes watermark` can still follow inserts and updated rows")
+
+
+def run_pipeline(settings: MigrateSettings, pipeline_options: PipelineOptions) -> dict[str, int]:
+    """Run the pipeline (progress lines while it runs, where the workers share this disk); its counters."""
     pipeline = beam.Pipeline(options=pipeline_options)
     build_pipeline(pipeline, settings)
-    printer = ProgressPrinter(settings.progress_dir, count_rows(settings.mysql, settings.tables),
-                              sys.stderr) if settings.progress_dir else None
+    printer = ProgressPrinter(settings.progress_dir, count_rows(settings.mysql, settings.tables)
+                              - settings.plan.skipped_rows, sys.stderr) if settings.progress_dir else None
     try:
         if printer:
             printer.start()
         result = pipeline.run()
         result.wait_until_finish()
-    except WriteAborted as error:
-        print(f"migrate: stopped: {error}", file=sys.stderr)
-        return common.EXIT_CANNOT_RUN
     finally:
         if printer:
             printer.stop()
-    return report(settings, common.counters(result), time.monotonic() - started)
+    return common.counters(result)
 
 
 def report(settings: MigrateSettings, counts: dict[str, int], elapsed: float) -> int:
-    sizes = {record.pop("tp"): record for record in read_json_lines(settings.stats_path)}
+    sizes = {record.pop("tp"): record for record in read_json_lines(settings.stats_path)} \
+        if FileSystems.exists(settings.stats_path) else {}
     dead = migrate_report.dead_letters_by_reason(settings.dead_letter_path)
     summary = migrate_report.build(settings.tables, counts, sizes, dead, settings.prices, settings.dry_run)
     summary["elapsed_seconds"] = round(elapsed, 1)
+    summary["run"] = settings.plan.summary()
+    summary["reads"] = migrate_report.reads(counts)
     summary["writes"] = None if settings.dry_run else migrate_report.writes(counts, settings.writer.consumed_capacity)
     migrate_report.print_report(summary, sys.stdout)
     total_items = summary["totals"]["items"]
@@ -189,3 +254,7 @@ def report(settings: MigrateSettings, counts: dict[str, int], elapsed: float) ->
         return common.EXIT_DIFFERENCES
     remove_if_empty(settings.dead_letter_path)
     return common.EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(run())

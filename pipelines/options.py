@@ -23,7 +23,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentP
 
 from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS
 from connectors.dynamodb.beam_io import DEFAULT_CONCURRENCY
-from connectors.dynamodb.retry import RetryPolicy
+from connectors.retry import RetryPolicy
 from connectors.mysql.beam_io import DEFAULT_ROWS_PER_RANGE
 from reports.migrate_report import DEFAULT_PRICE_PER_GB_MONTH, DEFAULT_PRICE_PER_MILLION_WRITES
 from schema.entities import ENTITY_GROUPS
@@ -51,7 +51,7 @@ class TargetOptions(PipelineOptions):
 class EntityOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser):
-        parser.add_argument("--entity", default="all",
+        parser.add_argument("--entity",
                             help=f"comma-separated: all, {', '.join(ENTITY_GROUPS)} (default all)")
 
 
@@ -114,6 +114,9 @@ class ReportOptions(PipelineOptions):
 class MigrateOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser):
+        parser.add_argument("--resume", nargs="?", const="latest", metavar="RUN_ID",
+                            help="go on with an unfinished run: read only the key ranges it has not finished, with "
+                                 "its options (default: the latest unfinished run of --entity)")
         parser.add_argument("--allow-unmapped-columns", action="store_true",
                             help="warn instead of failing when a source table has columns the specs do not know")
         parser.add_argument("--price-per-million-writes", type=float, default=DEFAULT_PRICE_PER_MILLION_WRITES,
@@ -130,6 +133,10 @@ class VerifyOptions(PipelineOptions):
         parser.add_argument("--sample-rate", type=float, default=1.0,
                             help="with --deep: verify this deterministic fraction of source rows (0 < R <= 1)")
         parser.add_argument("--segments", type=int, help="parallel Scan segments (default: 4 per worker, at least 8)")
+        parser.add_argument("--repair", action="store_true",
+                            help="with --deep: put the mapped item for every missing and mismatched key, delete every "
+                                 "unexpected item of a migrated type, then check those keys again (--dry-run: only "
+                                 "print and report the plan)")
 
 
 class InitOptions(PipelineOptions):
@@ -216,6 +223,18 @@ def check_beam_args(rest: Sequence[str], ours: argparse.ArgumentParser) -> None:
         close = difflib.get_close_matches(flag.split("=", 1)[0], ours_known + _option_strings(beam), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise UsageError(f"unknown argument {flag}{hint}: neither {ours.prog} nor Beam knows it")
+
+
+def defaults(*option_classes: type[PipelineOptions]) -> dict[str, object]:
+    """dest -> default of every flag the classes define."""
+    parser = build_parser("defaults", "", option_classes)
+    return {action.dest: action.default for action in parser._actions if action.dest != "help"}  # noqa: SLF001
+
+
+def given(args: argparse.Namespace, *option_classes: type[PipelineOptions]) -> list[str]:
+    """The flags of these classes that were given a value other than their default."""
+    return [f"--{dest.replace('_', '-')}" for dest, default in defaults(*option_classes).items()
+            if getattr(args, dest, default) != default]
 
 
 def parse(prog: str, description: str, argv: Sequence[str] | None,

@@ -100,3 +100,7 @@ def run(argv: list[str] | None = None) -> int:
     remove_if_empty(new_path)
     print(f"replay: all {total} resolved (written, or expired by TTL meanwhile)")
     return common.EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -32,3 +32,7 @@ def run(argv: list[str] | None = None) -> int:
         return common.EXIT_CANNOT_RUN
     print(f"seeded {sum(inserted.values()):,} rows in {time.monotonic() - started:.1f} s")
     return common.EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(run())

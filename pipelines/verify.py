@@ -16,6 +16,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from connectors.dynamodb.admin import TableCheckError, check_table_ready
+from connectors.dynamodb.beam_io import WriterSettings
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.errors import ConfigError
 from connectors.files.json_lines import WriteJsonLines, read_json_lines
@@ -29,7 +30,8 @@ from transforms.counts import CountSourceItems, CountTableItems
 
 DESCRIPTION = "compare both sides: counts per entity, or every item with --deep"
 OPTION_CLASSES = (options.SourceOptions, options.TargetOptions, options.EntityOptions, options.ReadOptions,
-                  options.MappingOptions, options.ReportOptions, options.VerifyOptions)
+                  options.ReportOptions, options.VerifyOptions, options.DryRunOptions, options.DeadLetterOptions,
+                  options.WriteOptions)
 MIN_SEGMENTS = 8
 
 
@@ -45,7 +47,10 @@ class VerifySettings:
     deep: bool = False
     sample_rate: float = 1.0
     report_path: str | None = None
-    compress_over: int | None = None
+    repair: bool = False
+    dry_run: bool = False
+    writer: WriterSettings = WriterSettings()
+    dead_letter_path: str | None = None
 
     def __post_init__(self):
         if self.segments < 1:
@@ -56,6 +61,8 @@ class VerifySettings:
             raise ConfigError("--sample-rate applies to --deep")
         if self.report_path and not self.deep:
             raise ConfigError("--report applies to --deep")
+        if self.repair and not self.deep:
+            raise ConfigError("--repair applies to --deep")
 
 
 def _sum_sides(element) -> dict:
@@ -86,12 +93,19 @@ def default_segments(pipeline_options: PipelineOptions) -> int:
 
 def settings_from(args, pipeline_options: PipelineOptions) -> VerifySettings:
     tables = common.tables_for(args)
+    if not args.repair:
+        given = options.given(args, options.DryRunOptions, options.DeadLetterOptions, options.WriteOptions)
+        if given:
+            raise ConfigError(f"{', '.join(given)} applies to --repair")
+    dynamo = common.dynamodb_config(args)
+    now = int(time.time())
     return VerifySettings(
-        mysql=common.mysql_config(args), dynamo=common.dynamodb_config(args), tables=tables,
+        mysql=common.mysql_config(args), dynamo=dynamo, tables=tables,
         segments=args.segments or default_segments(pipeline_options), rows_per_range=args.rows_per_range,
-        results_path=common.temp_path(pipeline_options, "verify-counts.jsonl"), now=int(time.time()),
+        results_path=common.temp_path(pipeline_options, "verify-counts.jsonl"), now=now,
         deep=args.deep, sample_rate=args.sample_rate, report_path=args.report_path,
-        compress_over=args.compress_over,
+        repair=args.repair, dry_run=args.dry_run, writer=common.writer_settings(args, pipeline_options, dynamo),
+        dead_letter_path=(args.dead_letter or common.default_dead_letter_path(now, "repair")) if args.repair else None,
     )
 
 
@@ -107,7 +121,9 @@ def run(argv: list[str] | None = None) -> int:
         print(f"verify: {error}", file=sys.stderr)
         return common.EXIT_CANNOT_RUN
 
-    mode = "deep" if settings.deep else "counts"
+    if settings.repair and not settings.dry_run:
+        common.ensure_parent(settings.dead_letter_path)
+    mode = ("deep, repairing" if settings.repair and not settings.dry_run else "deep") if settings.deep else "counts"
     print(f"verify {mode}: {settings.mysql.masked()} against {settings.dynamo.describe()}")
     if settings.deep:
         return run_deep(settings, pipeline_options)
@@ -117,3 +133,7 @@ def run(argv: list[str] | None = None) -> int:
     counts = {record["tp"]: record for record in read_json_lines(settings.results_path)}
     differing = verify_report.report(item_types_for(settings.tables), counts)
     return common.EXIT_DIFFERENCES if differing else common.EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(run())

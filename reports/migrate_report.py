@@ -80,6 +80,11 @@ def build(tables: tuple[str, ...], counters: dict[str, int], sizes: dict[str, di
     }
 
 
+def reads(counts: dict[str, int]) -> dict:
+    """The reader's own figures: how often a dropped MySQL connection was read on from the last row."""
+    return {"reconnects": counts.get(metrics.READ_RECONNECTS, 0)}
+
+
 def writes(counts: dict[str, int], consumed_capacity: bool) -> dict:
     """The writer's own figures: requests, retries, throttling, write units, bytes."""
     return {
@@ -92,6 +97,11 @@ def writes(counts: dict[str, int], consumed_capacity: bool) -> dict:
 
 
 def print_report(report: dict, out) -> None:
+    run = report.get("run") or {}
+    if run.get("resumed"):
+        print(f"resumed run {run['run_id']}: {run['skipped_ranges']} of {run['ranges']} key ranges "
+              f"({run['skipped_rows']:,} rows) were already written and skipped; the rows below were read now",
+              file=out)
     rows = []
     for tp, r in report["entities"].items():
         first = tp == SOURCE_SPECS[r["source_table"]].items[0]  # rows and dead letters are per source row
@@ -114,6 +124,9 @@ def print_report(report: dict, out) -> None:
           f"${totals['write_cost']:,.2f} at ${prices['per_million_writes']}/million on demand", file=out)
     print(f"storage: {totals['storage_gib']:.4f} GiB (items + 100 B each, + indexes) = "
           f"${totals['monthly_storage_cost']:,.4f}/month at ${prices['per_gb_month']}/GB-month", file=out)
+    if (report.get("reads") or {}).get("reconnects"):
+        print(f"reads: {report['reads']['reconnects']} dropped MySQL connection(s), each read on from the last "
+              "row delivered (nothing skipped, nothing read twice)", file=out)
     writes = report.get("writes")
     if writes:
         consumed = (f"{writes['consumed_write_units']:,} write units consumed (table + indexes) as DynamoDB reported"

@@ -13,6 +13,9 @@ from __future__ import annotations
 import gzip
 
 COMPRESSIBLE = frozenset({"sol", "cod", "con", "gen", "inp", "out", "trs", "trc", "msg"})
+# A --compress-over for readers that compare decoded values: compress only an item that would
+# not fit otherwise (ItemSpec.to_item).
+AS_NEEDED = "as-needed"
 MARKER = b"\x00ALGZ1"
 TEXT = b"T"
 JSON_TEXT = b"J"

@@ -17,7 +17,12 @@ def dead_letter_for_row(table: str, key: object, reason: str, row: dict, code: s
             "row": to_portable(row)}
 
 
-def dead_letter_for_write(item_key: tuple[str, str], tp: str, item_json: bytes, reason: str, code: str) -> dict:
-    """An item DynamoDB did not take; `item` is the DynamoDB JSON that was sent, ready to re-send."""
-    return {"stage": "write", "code": code, "tp": tp, "key": {"PK": item_key[0], "SK": item_key[1]},
-            "reason": reason, "item": json.loads(item_json)}
+def dead_letter_for_write(item_key: tuple[str, str], tp: str, item_json: bytes, reason: str, code: str,
+                          delete: bool = False) -> dict:
+    """A write DynamoDB did not take; `item` is the DynamoDB JSON that was sent, ready to re-send
+    (for a delete, `op` is "delete" and `item` is the key)."""
+    record = {"stage": "write", "code": code, "tp": tp, "key": {"PK": item_key[0], "SK": item_key[1]},
+              "reason": reason, "item": json.loads(item_json)}
+    if delete:
+        record["op"] = "delete"
+    return record

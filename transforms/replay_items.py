@@ -12,7 +12,7 @@ import json
 
 import apache_beam as beam
 
-from connectors.dynamodb.wire import EncodedItem
+from connectors.dynamodb.wire import EncodedItem, encode_delete
 from connectors.mysql.beam_io import EngineDoFn
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.queries import select_by_identity
@@ -33,9 +33,11 @@ def _stage(record: dict, _count: int) -> int:
 def encoded_from_write_record(record: dict) -> EncodedItem:
     """The DynamoDB JSON as sent; its length bounds the item's size from above (for the rate limit)."""
     item = record["item"]
+    tp = record.get("tp") or item.get("tp", {}).get("S", "?")
+    if record.get("op") == "delete":
+        return encode_delete(item["PK"]["S"], item["SK"]["S"], tp)
     data = json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return EncodedItem(item["PK"]["S"], item["SK"]["S"], record.get("tp") or item.get("tp", {}).get("S", "?"), data,
-                       write_units(len(data)))
+    return EncodedItem(item["PK"]["S"], item["SK"]["S"], tp, data, write_units(len(data)))
 
 
 class RereadRows(EngineDoFn):

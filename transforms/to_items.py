@@ -11,11 +11,13 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from connectors import metrics
-from connectors.dynamodb.wire import encode_item
+from connectors.dynamodb.wire import AfterWritten, encode_item
+from connectors.mysql.key_ranges import RangeEnd
 from connectors.windowing import in_global_window
 from schema.dead_letters import dead_letter_for_row
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
 from schema.spec import RowRejected
+from schema.state_items import range_done_item
 from transforms.item_stats import SizeStats, measure
 
 DEAD_LETTER = "dead_letter"
@@ -30,12 +32,18 @@ class RowToItems(beam.DoFn):
     at `now` are counted as expired and not emitted. Size statistics are gathered per bundle
     and leave on the `measure` output as (tp, SizeStats) in finish_bundle (what combiner
     lifting would do, without a Beam element per item).
+
+    Rows read with tracking arrive as (origin, row), each key range's rows followed by its
+    RangeEnd. With a `run_id`, a range whose rows all arrived here and mapped without a dead
+    letter gets an AfterWritten marker after its items: the writer records the range as done
+    once it has written exactly those items (what `migrate --resume` skips).
     """
 
-    def __init__(self, table: str, now: int, compress_over: int | None = None):
+    def __init__(self, table: str, now: int, compress_over: int | None = None, run_id: str | None = None):
         self._table = table
         self._now = now
         self._compress_over = compress_over
+        self._run_id = run_id
 
     def setup(self):
         source = SOURCE_SPECS[self._table]
@@ -49,6 +57,14 @@ class RowToItems(beam.DoFn):
         self._duplicates_seen = None
         self._duplicates = {}
         self._stats = {}
+        self._ranges: dict[str, list[int]] = {}  # origin -> [rows, items, dead letters] in this bundle
+
+    def _range_end(self, end: RangeEnd):
+        rows, items, dead = self._ranges.pop(end.origin, (0, 0, 0))
+        if self._run_id is None or rows != end.rows or dead:
+            return  # not provably whole, or a row went to the dead letters: a resumed run reads it again
+        done = range_done_item(self._run_id, end.table, end.index, end.rows, items)
+        yield AfterWritten(end.origin, items, encode_item(done))
 
     def finish_bundle(self):
         for tp, stats in self._stats.items():
@@ -61,7 +77,15 @@ class RowToItems(beam.DoFn):
             self._duplicates = {(tp, tuple(identity)): keys for tp, identity, keys in duplicates}
         return self._duplicates
 
-    def process(self, row: dict, duplicates=()):
+    def process(self, element, duplicates=()):
+        if isinstance(element, RangeEnd):
+            yield from self._range_end(element)
+            return
+        origin, row = element if isinstance(element, tuple) else (None, element)
+        counts = None
+        if origin is not None:
+            counts = self._ranges.setdefault(origin, [0, 0, 0])
+            counts[0] += 1
         built = []
         try:
             colliding = self._colliding(duplicates) if duplicates else {}
@@ -79,13 +103,15 @@ class RowToItems(beam.DoFn):
                     built.append((spec, None, None))
                     continue
                 try:
-                    encoded = encode_item(item, info["size"])
+                    encoded = encode_item(item, info["size"], origin)
                 except (TypeError, ValueError, ArithmeticError) as error:
                     raise RowRejected(f"{spec.tp} item cannot be encoded for DynamoDB: {error!r}",
                                       "not_encodable") from None
                 built.append((spec, encoded, measure(item, info["size"], len(info["kept_as_text"]))))
         except RowRejected as rejected:
             self._dead.inc()
+            if counts is not None:
+                counts[2] += 1
             yield beam.pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for_row(
                 self._table, row.get(self._key), str(rejected), row, rejected.code))
             return
@@ -98,22 +124,27 @@ class RowToItems(beam.DoFn):
             if stats is None:
                 stats = self._stats[spec.tp] = SizeStats()
             stats.add(measured)
+            if counts is not None:
+                counts[1] += 1
             yield encoded
 
 
 class ToItems(beam.PTransform):
     """Rows of `table` -> EncodedItems (main), dead letters (`dead_letter`), partial SizeStats (`measure`)."""
 
-    def __init__(self, table: str, now: int, compress_over: int | None = None, duplicates=None):
-        """`duplicates`: optional PCollection from FindDuplicateKeys for this table."""
+    def __init__(self, table: str, now: int, compress_over: int | None = None, duplicates=None,
+                 run_id: str | None = None):
+        """`duplicates`: optional PCollection from FindDuplicateKeys for this table; `run_id`: the
+        migrate run whose finished key ranges are recorded (rows read with tracking)."""
         super().__init__()
         self._table = table
         self._now = now
         self._compress_over = compress_over
         self._duplicates = duplicates
+        self._run_id = run_id
 
     def expand(self, rows):
         side = (beam.pvalue.AsList(self._duplicates),) if self._duplicates is not None else ()
         return rows | "RowToItems" >> beam.ParDo(
-            RowToItems(self._table, self._now, self._compress_over), *side).with_outputs(
+            RowToItems(self._table, self._now, self._compress_over, self._run_id), *side).with_outputs(
                 DEAD_LETTER, MEASURE, main="items")

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Callable
 
-from connectors.dynamodb.retry import RetryPolicy
+from connectors.retry import RetryPolicy
 from connectors.dynamodb.transport import DynamoDBError
 from connectors.dynamodb.wire import MAX_REQUEST_BYTES, EncodedItem, batch_write_body
 
@@ -71,7 +71,8 @@ class WriteStats:
     consumed_write_units: float = 0.0
     write_units: int = 0  # computed from item sizes, for the items written
     dead_letters: int = 0
-    by_type: dict = field(default_factory=dict)
+    by_type: dict = field(default_factory=dict)  # items put, per item type
+    deleted_by_type: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, **deltas) -> None:
@@ -83,12 +84,14 @@ class WriteStats:
         with self._lock:
             self.items += len(items)
             for item in items:
-                self.by_type[item.tp] = self.by_type.get(item.tp, 0) + 1
+                counts = self.deleted_by_type if item.delete else self.by_type
+                counts[item.tp] = counts.get(item.tp, 0) + 1
 
     def snapshot(self) -> dict:
         with self._lock:
             values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_lock"}
             values["by_type"] = dict(self.by_type)
+            values["deleted_by_type"] = dict(self.deleted_by_type)
             return values
 
 
@@ -156,7 +159,8 @@ class BatchSender:
 
     def _unprocessed(self, answer: dict, pending: list[EncodedItem]) -> set[tuple[str, str]]:
         returned = (answer.get("UnprocessedItems") or {}).get(self._table) or []
-        return {(r["PutRequest"]["Item"]["PK"]["S"], r["PutRequest"]["Item"]["SK"]["S"]) for r in returned}
+        keys = (r["PutRequest"]["Item"] if "PutRequest" in r else r["DeleteRequest"]["Key"] for r in returned)
+        return {(key["PK"]["S"], key["SK"]["S"]) for key in keys}
 
     def _isolate(self, batch: list[EncodedItem], error: DynamoDBError) -> list[WriteFailure]:
         """A batch refused as invalid: halve it until the bad items stand alone."""

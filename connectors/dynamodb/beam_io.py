@@ -12,6 +12,7 @@ connector's own), so a test can hand it another.
 
 from __future__ import annotations
 
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,18 +22,18 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from connectors import metrics
-from connectors.dynamodb import clients
 from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS, BatchSender, BatchWriter, WriteRateLimiter, WriteStats
 from connectors.dynamodb.config import DynamoDBConfig
-from connectors.dynamodb.reads import scan_segment
-from connectors.dynamodb.retry import RetryPolicy
+from connectors.dynamodb.reads import prefetched, scan_pages
+from connectors.retry import RetryPolicy
 from connectors.dynamodb.transport import SignedHttpClient
-from connectors.dynamodb.wire import EncodedItem
+from connectors.dynamodb.wire import AfterWritten, EncodedItem
 from connectors.files.progress import ProgressFile
 from connectors.windowing import in_global_window
 from schema.dead_letters import dead_letter_for_write
 
 DEAD_LETTER = "dead_letter"
+_LOG = logging.getLogger(__name__)
 DEFAULT_CONCURRENCY = 8
 REPORT_EVERY_SECONDS = 2.0
 
@@ -85,19 +86,29 @@ class WriteBatchesFn(beam.DoFn):
         self._sender = BatchSender(self._http, self._dynamo.table, settings.policy,
                                    WriteRateLimiter(settings.write_units_per_second), self._stats,
                                    consumed_capacity=settings.consumed_capacity)
+        # The tool's own state items go through a sender of their own: they are not the run's items.
+        self._state_stats = WriteStats()
+        self._state_sender = BatchSender(self._http, self._dynamo.table, settings.policy, stats=self._state_stats)
         self._counters = {name: Metrics.counter(metrics.NAMESPACE, counter) for name, counter in _COUNTERS.items()}
         self._consumed = Metrics.counter(metrics.NAMESPACE, metrics.WRITE_CONSUMED_UNITS)
         self._written = {}
-        self._reported = self._stats.snapshot()
+        self._reported = self._snapshot()
         self._reported_at = time.monotonic()
         self._progress = ProgressFile(self._progress_dir, "write") if self._progress_dir else None
 
     def start_bundle(self):
         self._writer = BatchWriter(self._sender, self._settings.batch_size, self._settings.concurrency,
                                    self._executor)
+        self._seen: dict[str, int] = {}  # origin -> items put in this bundle
+        self._failed: dict[str, int] = {}  # origin -> items of it that failed
 
-    def process(self, item: EncodedItem):
-        self._writer.put(item)
+    def process(self, element: EncodedItem | AfterWritten):
+        if isinstance(element, AfterWritten):
+            yield from self._after_written(element)
+            return
+        if element.origin is not None:
+            self._seen[element.origin] = self._seen.get(element.origin, 0) + 1
+        self._writer.put(element)
         yield from self._failures()
         if time.monotonic() - self._reported_at > REPORT_EVERY_SECONDS:
             self._report()
@@ -108,23 +119,43 @@ class WriteBatchesFn(beam.DoFn):
             yield in_global_window(output)
         self._report(force=True)
 
+    def _after_written(self, marker: AfterWritten):
+        """Wait for every write in flight; if all of the origin's items are written, write the marker's item."""
+        self._writer.flush()
+        yield from self._failures()
+        seen, failed = self._seen.pop(marker.origin, 0), self._failed.pop(marker.origin, 0)
+        if seen != marker.expected_items or failed:
+            return  # not provably complete here: left unmarked, which is always safe
+        if self._state_sender.send([marker.item]):
+            _LOG.warning("could not record that %s was written; a resumed run reads it again", marker.origin)
+
     def _failures(self):
         for failure in self._writer.take_failures():
             item = failure.item
+            if item.origin is not None:
+                self._failed[item.origin] = self._failed.get(item.origin, 0) + 1
             yield beam.pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for_write(
-                (item.pk, item.sk), item.tp, item.json, failure.reason, failure.code))
+                (item.pk, item.sk), item.tp, item.json, failure.reason, failure.code, item.delete))
+
+    def _snapshot(self) -> dict:
+        """The writer's figures; requests and retries of the state items (done ranges) count too."""
+        now, state = self._stats.snapshot(), self._state_stats.snapshot()
+        for name in ("requests", "retries", "throttles", "unprocessed_resent"):
+            now[name] += state[name]
+        return now
 
     def _report(self, force: bool = False):
         """Beam counters take increments on the DoFn's own thread: report what the senders counted."""
-        now = self._stats.snapshot()
+        now = self._snapshot()
         for name, counter in self._counters.items():
             counter.inc(now[name] - self._reported[name])
         self._consumed.inc(int(now["consumed_write_units"]) - int(self._reported["consumed_write_units"]))
-        for tp, count in now["by_type"].items():
-            counter = self._written.get(tp)
-            if counter is None:
-                counter = self._written[tp] = Metrics.counter(metrics.NAMESPACE, metrics.items_written(tp))
-            counter.inc(count - self._reported["by_type"].get(tp, 0))
+        for field_name, name_of in (("by_type", metrics.items_written), ("deleted_by_type", metrics.items_deleted)):
+            for tp, count in now[field_name].items():
+                counter = self._written.get(name_of(tp))
+                if counter is None:
+                    counter = self._written[name_of(tp)] = Metrics.counter(metrics.NAMESPACE, name_of(tp))
+                counter.inc(count - self._reported[field_name].get(tp, 0))
         self._reported, self._reported_at = now, time.monotonic()
         if self._progress is not None:
             self._progress.update({"items_written": now["items"], "write_retries": now["retries"]}, force=force)
@@ -139,7 +170,8 @@ class WriteBatchesFn(beam.DoFn):
 
 
 class WriteToDynamoDB(beam.PTransform):
-    """Encoded items -> the table. The result is the PCollection of write dead letters."""
+    """Encoded items (puts and deletes, and AfterWritten markers) -> the table. The result is the
+    PCollection of write dead letters."""
 
     def __init__(self, dynamo: DynamoDBConfig, settings: WriterSettings = WriterSettings(),
                  progress_dir: str | None = None, http_factory: Callable = SignedHttpClient):
@@ -152,40 +184,46 @@ class WriteToDynamoDB(beam.PTransform):
 
 
 class ScanSegmentFn(beam.DoFn):
-    """Segment number -> the items of that Scan segment that `keep` accepts."""
+    """Segment number -> the items of that Scan segment that `keep` accepts (DynamoDB JSON).
+
+    Pages come through the signed transport (`http_factory(config, max_connections)`), the
+    next one fetched while this one is processed.
+    """
 
     def __init__(self, dynamo: DynamoDBConfig, total_segments: int, keep: Callable[[dict], bool], scan_args: dict,
-                 client_factory: Callable = clients.client):
+                 http_factory: Callable = SignedHttpClient):
         self._dynamo = dynamo
         self._total = total_segments
         self._keep = keep
         self._scan_args = scan_args
-        self._client_factory = client_factory
+        self._http_factory = http_factory
 
     def setup(self):
-        self._client = self._client_factory(self._dynamo)
+        self._http = self._http_factory(self._dynamo, max_connections=2)
 
     def process(self, segment: int):
-        for item in scan_segment(self._client, self._dynamo.table, segment, self._total, **self._scan_args):
-            if self._keep(item):
-                yield item
+        keep = self._keep
+        for page in prefetched(scan_pages(self._http, self._dynamo.table, segment, self._total, **self._scan_args)):
+            for item in page:
+                if keep(item):
+                    yield item
 
     def teardown(self):
-        client = getattr(self, "_client", None)
-        if client is not None:
-            client.close()
+        http = getattr(self, "_http", None)
+        if http is not None:
+            http.close()
 
 
 class ScanTable(beam.PTransform):
     """The table's items that `keep` accepts, read by `segments` parallel Scan segments."""
 
     def __init__(self, dynamo: DynamoDBConfig, segments: int, keep: Callable[[dict], bool],
-                 client_factory: Callable = clients.client, **scan_args):
+                 http_factory: Callable = SignedHttpClient, **scan_args):
         super().__init__()
         self._dynamo = dynamo
         self._segments = segments
         self._keep = keep
-        self._client_factory = client_factory
+        self._http_factory = http_factory
         self._scan_args = scan_args
 
     def expand(self, pbegin):
@@ -194,5 +232,5 @@ class ScanTable(beam.PTransform):
             | "Segments" >> beam.Create(list(range(self._segments)))
             | "Distribute" >> beam.Reshuffle()
             | "ScanSegment" >> beam.ParDo(ScanSegmentFn(self._dynamo, self._segments, self._keep, self._scan_args,
-                                                        self._client_factory))
+                                                        self._http_factory))
         )

@@ -1,22 +1,105 @@
-"""Plain boto3 reading (no Beam here): segmented Scan pages and BatchGetItem with retries."""
+"""Plain reading (no Beam here): segmented Scan pages through the signed transport, and
+BatchGetItem (boto3) with UnprocessedKeys re-requested, both with bounded retries."""
 
 from __future__ import annotations
 
+import json
 import random
+import threading
 import time
+from queue import Full, Queue
 from typing import Iterator
 
-from connectors.dynamodb.retry import RetryPolicy
+from connectors.dynamodb.transport import DynamoDBError
+from connectors.retry import RetryPolicy
 
 MAX_BATCH_GET_KEYS = 100
 
 
-def scan_segment(client, table: str, segment: int, total_segments: int, **scan_args) -> Iterator[dict]:
-    """Every item of one segment, in DynamoDB JSON, page by page."""
-    paginator = client.get_paginator("scan")
-    for page in paginator.paginate(TableName=table, Segment=segment, TotalSegments=total_segments,
-                                   ConsistentRead=True, **scan_args):
-        yield from page.get("Items", [])
+def scan_pages(http, table: str, segment: int, total_segments: int, policy: RetryPolicy = RetryPolicy(),
+               rng: random.Random | None = None, sleep=time.sleep, **scan_args) -> Iterator[list[dict]]:
+    """Every page of one Scan segment (strongly consistent), as lists of items in DynamoDB JSON.
+
+    Sent through the signed transport and parsed by the json module: botocore's response
+    parser costs more than the rest of deep verify's work per item. Throttling, 5xx answers
+    and dropped connections are retried within `policy`'s bounds.
+    """
+    rng = rng or random.Random()
+    request = {"TableName": table, "Segment": segment, "TotalSegments": total_segments, "ConsistentRead": True,
+               **scan_args}
+    while True:
+        answer = _call_with_retries(http, "Scan", request, policy, rng, sleep)
+        yield answer.get("Items", [])
+        last = answer.get("LastEvaluatedKey")
+        if not last:
+            return
+        request["ExclusiveStartKey"] = last
+
+
+def query_partition(http, table: str, pk: str, policy: RetryPolicy = RetryPolicy(),
+                    rng: random.Random | None = None, sleep=time.sleep) -> Iterator[dict]:
+    """Every item of one partition (strongly consistent), in DynamoDB JSON."""
+    rng = rng or random.Random()
+    request = {"TableName": table, "KeyConditionExpression": "#pk = :pk", "ExpressionAttributeNames": {"#pk": "PK"},
+               "ExpressionAttributeValues": {":pk": {"S": pk}}, "ConsistentRead": True}
+    while True:
+        answer = _call_with_retries(http, "Query", request, policy, rng, sleep)
+        yield from answer.get("Items", [])
+        last = answer.get("LastEvaluatedKey")
+        if not last:
+            return
+        request["ExclusiveStartKey"] = last
+
+
+def _call_with_retries(http, operation: str, request: dict, policy: RetryPolicy, rng, sleep) -> dict:
+    body = json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    started, attempt = time.monotonic(), 0
+    while True:
+        try:
+            return http.call(operation, body)
+        except DynamoDBError as error:
+            attempt += 1
+            if not error.retryable or attempt >= policy.max_attempts \
+                    or time.monotonic() - started > policy.max_elapsed_seconds:
+                raise
+            sleep(policy.delay(attempt - 1, rng))
+
+
+def prefetched(pages: Iterator, depth: int = 2) -> Iterator:
+    """`pages`, fetched by a thread of its own up to `depth` ahead: the next page travels and is
+    parsed while this one is processed. An error in the thread is raised here, in order."""
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def fetch():
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        queue.put(page, timeout=0.5)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
+            queue.put(error)
+
+    thread = threading.Thread(target=fetch, name="scan-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            page = queue.get()
+            if page is done:
+                return
+            if isinstance(page, BaseException):
+                raise page
+            yield page
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def batch_get(client, table: str, keys: list[dict], backoff: RetryPolicy = RetryPolicy(),

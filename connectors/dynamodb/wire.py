@@ -19,30 +19,52 @@ MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
 _PUT_OPEN, _PUT_CLOSE = b'{"PutRequest":{"Item":', b"}}"
+_DELETE_OPEN, _DELETE_CLOSE = b'{"DeleteRequest":{"Key":', b"}}"
+_PUT_WRAPPER_BYTES = len(_PUT_OPEN) + len(_PUT_CLOSE) + 1  # and the comma between requests
+_DELETE_WRAPPER_BYTES = len(_DELETE_OPEN) + len(_DELETE_CLOSE) + 1
 
 
 @dataclass(frozen=True)
 class EncodedItem:
-    """An item ready to send: its keys (to batch and match UnprocessedItems), its type, its
+    """A write ready to send: its keys (to batch and match UnprocessedItems), its type, its
     DynamoDB JSON as UTF-8 bytes (encoded once; requests are joins of them), and the write
-    units one put of it costs."""
+    units it costs. A put carries the whole item; a delete (`delete=True`) only the key.
+    `origin` names where the item came from (a key range), for AfterWritten."""
 
     pk: str
     sk: str
     tp: str
     json: bytes
     write_units: int
+    origin: str | None = None
+    delete: bool = False
 
     @property
     def request_bytes(self) -> int:
-        return len(self.json) + len(_PUT_OPEN) + len(_PUT_CLOSE) + 1  # and the comma between puts
+        return len(self.json) + (_DELETE_WRAPPER_BYTES if self.delete else _PUT_WRAPPER_BYTES)
 
 
-def encode_item(item: dict, size: int | None = None) -> EncodedItem:
+@dataclass(frozen=True)
+class AfterWritten:
+    """A marker in a stream of EncodedItems: once exactly `expected_items` items tagged `origin`
+    have been written and none of them failed, write `item` (e.g. "this key range is done")."""
+
+    origin: str
+    expected_items: int
+    item: EncodedItem
+
+
+def encode_item(item: dict, size: int | None = None, origin: str | None = None) -> EncodedItem:
     """A Python-valued item -> EncodedItem; `size`: its DynamoDB size when already computed.
     TypeError/ValueError for what DynamoDB cannot store (a float NaN, an empty set...)."""
     return EncodedItem(item["PK"], item["SK"], item["tp"], item_json(item),
-                       write_units(item_size(item) if size is None else size))
+                       write_units(item_size(item) if size is None else size), origin)
+
+
+def encode_delete(pk: str, sk: str, tp: str) -> EncodedItem:
+    """A delete of the item at (pk, sk); a delete costs at least one write unit."""
+    key = json.dumps({"PK": {"S": pk}, "SK": {"S": sk}}, ensure_ascii=False, separators=(",", ":"))
+    return EncodedItem(pk, sk, tp, key.encode("utf-8"), 1, delete=True)
 
 
 def attribute_value(value: object) -> dict:
@@ -80,12 +102,17 @@ def attribute_value(value: object) -> dict:
     raise TypeError(f"{kind.__name__} is not a DynamoDB type")
 
 
+def item_wire(item: dict) -> dict:
+    """A Python-valued item in DynamoDB JSON (as a Scan returns it)."""
+    return {name: attribute_value(value) for name, value in item.items()}
+
+
 def item_json(item: dict) -> bytes:
-    return json.dumps({name: attribute_value(value) for name, value in item.items()},
-                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(item_wire(item), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def batch_write_body(table: str, items: list[EncodedItem], consumed_capacity: bool = True) -> bytes:
-    puts = b",".join(_PUT_OPEN + item.json + _PUT_CLOSE for item in items)
+    puts = b",".join(_DELETE_OPEN + item.json + _DELETE_CLOSE if item.delete else _PUT_OPEN + item.json + _PUT_CLOSE
+                     for item in items)
     tail = b',"ReturnConsumedCapacity":"TOTAL"' if consumed_capacity else b""
     return b'{"RequestItems":{' + json.dumps(table).encode("utf-8") + b":[" + puts + b"]}" + tail + b"}"

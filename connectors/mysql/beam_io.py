@@ -1,4 +1,5 @@
-"""The MySQL connector's Beam side: ReadMySQLTable and the DoFns that hold an engine.
+"""The MySQL connector's Beam side: ReadMySQLTable / ReadKeyRanges, and the DoFns that hold an
+engine.
 
 Shape (as datastoreio's read): Create([table]) | Split | Reshuffle | Read. Each DoFn makes
 its engine in setup() on the worker, from the factory it was given (by default
@@ -7,6 +8,7 @@ its engine in setup() on the worker, from the factory it was given (by default
 
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 import apache_beam as beam
@@ -17,11 +19,12 @@ from connectors import metrics
 from connectors.files.progress import ProgressFile
 from connectors.mysql import engines
 from connectors.mysql.config import MySQLConfig
-from connectors.mysql.key_ranges import KeyRange, split_key_ranges
-from connectors.mysql.queries import stream_range
+from connectors.mysql.key_ranges import KeyRange, RangeEnd, split_key_ranges
+from connectors.mysql.queries import stream_range_with_retries
 from schema.entities import SOURCE_SPECS
 
 DEFAULT_ROWS_PER_RANGE = 20_000
+_LOG = logging.getLogger(__name__)
 EngineFactory = Callable[[MySQLConfig], sa.Engine]
 
 
@@ -54,14 +57,21 @@ class SplitIntoKeyRanges(EngineDoFn):
 
 
 class ReadKeyRange(EngineDoFn):
-    """KeyRange -> the rows in it, as dicts of column (or join alias) -> value."""
+    """KeyRange -> the rows in it, as dicts of column (or join alias) -> value.
 
-    def __init__(self, mysql_config: MySQLConfig, progress_dir: str | None = None):
+    A dropped connection is read on from the last row delivered (queries.stream_range_with_retries).
+    With `track`, each row leaves as (origin, row) and the range's RangeEnd follows its last row,
+    so the steps after it can tell when everything read from a range has been handled.
+    """
+
+    def __init__(self, mysql_config: MySQLConfig, progress_dir: str | None = None, track: bool = False):
         super().__init__(mysql_config)
         self._progress_dir = progress_dir
+        self._track = track
 
     def setup(self):
         super().setup()
+        self._reconnects = Metrics.counter(metrics.NAMESPACE, metrics.READ_RECONNECTS)
         self._rows = {}
         self._total = 0
         self._progress = ProgressFile(self._progress_dir, "read") if self._progress_dir else None
@@ -70,16 +80,24 @@ class ReadKeyRange(EngineDoFn):
         counter = self._rows.get(key_range.table)
         if counter is None:
             counter = self._rows[key_range.table] = Metrics.counter(metrics.NAMESPACE, metrics.rows_read(key_range.table))
-        count = 0
-        for row in stream_range(self._engine, SOURCE_SPECS[key_range.table], key_range):
+        count, origin = 0, key_range.origin
+        for row in stream_range_with_retries(self._engine, SOURCE_SPECS[key_range.table], key_range,
+                                             on_retry=self._reconnected):
             count += 1
             if self._progress is not None and not count % 1000:
                 self._progress.update({"rows_read": self._total + count})
-            yield row
+            yield (origin, row) if self._track else row
         counter.inc(count)
         self._total += count
         if self._progress is not None:
             self._progress.update({"rows_read": self._total}, force=True)
+        if self._track:
+            yield RangeEnd(key_range.table, key_range.index, count)
+
+
+    def _reconnected(self, message: str) -> None:
+        self._reconnects.inc()
+        _LOG.warning(message)
 
 
 class SplitTable(beam.PTransform):
@@ -116,4 +134,24 @@ class ReadMySQLTable(beam.PTransform):
             pbegin
             | "Split" >> SplitTable(self._mysql_config, self._table, self._rows_per_range)
             | "ReadKeyRange" >> beam.ParDo(ReadKeyRange(self._mysql_config, self._progress_dir))
+        )
+
+
+class ReadKeyRanges(beam.PTransform):
+    """The rows of the given key ranges (cut beforehand, e.g. the ranges a resumed run has left)."""
+
+    def __init__(self, mysql_config: MySQLConfig, ranges: list[KeyRange], progress_dir: str | None = None,
+                 track: bool = False):
+        super().__init__()
+        self._mysql_config = mysql_config
+        self._ranges = list(ranges)
+        self._progress_dir = progress_dir
+        self._track = track
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "Ranges" >> beam.Create(self._ranges)
+            | "Distribute" >> beam.Reshuffle()
+            | "ReadKeyRange" >> beam.ParDo(ReadKeyRange(self._mysql_config, self._progress_dir, self._track))
         )

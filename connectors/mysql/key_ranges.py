@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from connectors.mysql.config import MySQLConfig
+from connectors.mysql.engines import engine as make_engine
 from schema.spec import SourceSpec
 
 
@@ -24,6 +26,16 @@ class KeyRange:
     table: str
     lower: object | None  # exclusive
     upper: object | None  # inclusive
+    index: int | None = None  # position in its table's list of ranges, when the list is kept
+
+    @property
+    def origin(self) -> str:
+        """What the items read from this range are tagged with, to know when all are written."""
+        return f"{self.table}#{self.index}"
+
+    def continued_after(self, key: object) -> "KeyRange":
+        """The rest of this range after the row with key `key` (rows are read in key order)."""
+        return KeyRange(self.table, key, self.upper, self.index)
 
     def where(self, column: str) -> tuple[str, dict]:
         clauses, params = [], {}
@@ -39,9 +51,27 @@ class KeyRange:
         return f"{self.table}({self.lower!r}, {self.upper!r}]"
 
 
+@dataclass(frozen=True)
+class RangeEnd:
+    """Follows the last row of a key range in a tracked read: `rows` rows were read from it."""
+
+    table: str
+    index: int
+    rows: int
+
+    @property
+    def origin(self) -> str:
+        return f"{self.table}#{self.index}"
+
+
 def ranges_from_boundaries(table: str, boundaries: list) -> list[KeyRange]:
     edges = [None, *boundaries, None]
-    return [KeyRange(table, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+    return [KeyRange(table, edges[i], edges[i + 1], i) for i in range(len(edges) - 1)]
+
+
+def boundaries_of(ranges: list[KeyRange]) -> list:
+    """The inner edges a list of ranges was cut at (the inverse of ranges_from_boundaries)."""
+    return [r.upper for r in ranges[:-1]]
 
 
 def split_key_ranges(conn: sa.Connection, source: SourceSpec, rows_per_range: int) -> list[KeyRange]:
@@ -52,7 +82,7 @@ def split_key_ranges(conn: sa.Connection, source: SourceSpec, rows_per_range: in
     if source.key_is_integer:
         low, high, count = conn.execute(sa.text(f"SELECT MIN({key}), MAX({key}), COUNT(*) FROM {table}")).one()
         if not count:
-            return [KeyRange(source.table, None, None)]
+            return [KeyRange(source.table, None, None, 0)]
         pieces = max(1, math.ceil(count / rows_per_range))
         width = max(1, math.ceil((int(high) - int(low) + 1) / pieces))
         boundaries = [int(low) - 1 + width * i for i in range(1, pieces) if int(low) - 1 + width * i < int(high)]
@@ -67,3 +97,13 @@ def split_key_ranges(conn: sa.Connection, source: SourceSpec, rows_per_range: in
         boundaries.append(boundary)
         boundary = conn.execute(after, {"last": boundary, "skip": rows_per_range - 1}).scalar()
     return ranges_from_boundaries(source.table, boundaries)
+
+
+def split_tables(config: MySQLConfig, sources: list[SourceSpec], rows_per_range: int) -> dict[str, list[KeyRange]]:
+    """Each table's key ranges, cut now (a run records them, so a resumed run reads the same ones)."""
+    engine = make_engine(config)
+    try:
+        with engine.connect() as conn:
+            return {source.table: split_key_ranges(conn, source, rows_per_range) for source in sources}
+    finally:
+        engine.dispose()

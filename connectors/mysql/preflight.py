@@ -33,6 +33,15 @@ def live_columns(config: MySQLConfig, tables: Iterable[str]) -> tuple[set[str], 
         engine.dispose()
 
 
+def drift_of(engine: sa.Engine, table: str) -> tuple[list[str], list[str]]:
+    """(unmapped, missing) columns of one source table now (schema.drift), through `engine`."""
+    needed = {table} | {j.table for j in SOURCE_SPECS[table].joins}
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        live = {t: [c["name"] for c in inspector.get_columns(t)] for t in needed if inspector.has_table(t)}
+    return schema_drift(table, live)
+
+
 def check_source_tables(config: MySQLConfig, tables: Iterable[str], allow_unmapped: bool = False) -> list[str]:
     """The database is reachable, has every table the run reads, and the columns the specs know.
 

@@ -7,18 +7,23 @@ looked up by their identity, counts per key range, groups of rows that would sha
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Mapping
+import random
+import time
+from typing import Callable, Iterable, Iterator, Mapping
 
 import sqlalchemy as sa
 
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.engines import engine as make_engine
 from connectors.mysql.key_ranges import KeyRange, quoted
+from connectors.retry import RetryPolicy
 from schema.spec import SourceSpec
 
 # A streaming read can stall while the writer waits out throttling; keep the server from
 # closing the connection under it (default 60 s).
 STREAM_NET_WRITE_TIMEOUT_SECONDS = 3600
+# A dropped connection is retried 5 times in a row, waiting up to 1, 2, 4, 8 s (full jitter).
+READ_RETRIES = RetryPolicy(base_seconds=1.0, cap_seconds=30.0, max_attempts=5)
 
 
 def select_sql(source: SourceSpec, where: str) -> str:
@@ -36,8 +41,11 @@ def select_sql(source: SourceSpec, where: str) -> str:
 
 
 def range_select(source: SourceSpec, key_range: KeyRange) -> tuple[str, dict]:
-    where, params = key_range.where(f"t.{quoted(source.key)}")
-    return select_sql(source, where), params
+    """The rows of one key range in key order (the primary key's own order: no sort), so a read
+    that loses its connection can go on after the last row it delivered."""
+    key = f"t.{quoted(source.key)}"
+    where, params = key_range.where(key)
+    return f"{select_sql(source, where)} ORDER BY {key}", params
 
 
 def select_by_identity(engine: sa.Engine, source: SourceSpec, columns: tuple[str, ...],
@@ -64,6 +72,84 @@ def stream_range(engine: sa.Engine, source: SourceSpec, key_range: KeyRange,
     with engine.connect() as conn:
         conn.exec_driver_sql(f"SET SESSION net_write_timeout = {STREAM_NET_WRITE_TIMEOUT_SECONDS}")
         result = conn.execution_options(stream_results=True, max_row_buffer=fetch_size).execute(sa.text(sql), params)
+        for values in result:
+            yield dict(zip(names, values))
+
+
+class ReadAborted(RuntimeError):
+    """A key range could not be read within the retry bound; the message names table and range."""
+
+
+# MySQL/MariaDB errors that mean the connection (or the statement) was cut, not that the query
+# is wrong: server gone or restarted, connection killed, statement interrupted or timed out.
+CONNECTION_LOST_CODES = frozenset({
+    1053,  # server shutdown in progress
+    1317,  # query execution was interrupted (KILL QUERY)
+    1927,  # connection was killed (MariaDB)
+    1969,  # max_statement_time exceeded (MariaDB)
+    2006,  # server has gone away
+    2013,  # lost connection during query
+    2055,  # lost connection at a system error
+    3024,  # max_execution_time exceeded (MySQL)
+    4031,  # the client was disconnected for inactivity
+})
+
+
+def connection_lost(error: sa.exc.DBAPIError) -> bool:
+    if error.connection_invalidated or isinstance(error, sa.exc.InterfaceError):
+        return True
+    args = getattr(error.orig, "args", ())
+    return bool(args) and args[0] in CONNECTION_LOST_CODES
+
+
+def stream_range_with_retries(engine: sa.Engine, source: SourceSpec, key_range: KeyRange,
+                              policy: RetryPolicy = READ_RETRIES, sleep: Callable[[float], None] = time.sleep,
+                              rng: random.Random | None = None,
+                              on_retry: Callable[[str], None] | None = None) -> Iterator[dict]:
+    """`stream_range`, going on after the last delivered row when the connection drops.
+
+    Rows come in key order, so a new connection reads `key > last key delivered`: nothing is
+    skipped and nothing is delivered twice. Failures in a row without a single row delivered
+    in between are bounded by `policy.max_attempts`; past it, ReadAborted names the range.
+    `on_retry(message)` hears of each reconnection.
+    """
+    rng = rng or random.Random()
+    remaining, failures = key_range, 0
+    while True:
+        delivered = 0
+        try:
+            for row in stream_range(engine, source, remaining):
+                yield row
+                delivered += 1
+                remaining = key_range.continued_after(row[source.key])
+            return
+        except sa.exc.DBAPIError as error:
+            if not connection_lost(error):
+                raise
+            failures = 1 if delivered else failures + 1
+            if failures >= policy.max_attempts:
+                raise ReadAborted(f"reading {source.table} range {key_range} failed {failures} times in a row "
+                                  f"(last: {error.orig}); the run stopped") from None
+            if on_retry is not None:
+                on_retry(f"connection lost reading {source.table} range {key_range} ({error.orig}); "
+                         f"reading on after key {remaining.lower!r}")
+            sleep(policy.delay(failures - 1, rng))
+
+
+def stream_changed(engine: sa.Engine, source: SourceSpec, since: object | None, after_key: object | None,
+                   fetch_size: int = 2000) -> Iterator[dict]:
+    """Rows with `updated_at >= since` (tables that have it), else rows with key > `after_key`
+    (append-only tables), streamed: what `sync --changes watermark` can see."""
+    key = f"t.{quoted(source.key)}"
+    if "updated_at" in source.columns:
+        where, params = "t.`updated_at` >= :since", {"since": since}
+    else:
+        where, params = (f"{key} > :after", {"after": after_key}) if after_key is not None else ("1=1", {})
+    names = source.selected_names()
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SET SESSION net_write_timeout = {STREAM_NET_WRITE_TIMEOUT_SECONDS}")
+        result = conn.execution_options(stream_results=True, max_row_buffer=fetch_size).execute(
+            sa.text(f"{select_sql(source, where)} ORDER BY {key}"), params)
         for values in result:
             yield dict(zip(names, values))
 
@@ -96,6 +182,13 @@ def duplicate_identities(engine: sa.Engine, source: SourceSpec, columns: tuple[s
         conn.exec_driver_sql("SET SESSION group_concat_max_len = 1048576")
         rows = conn.execute(sa.text(sql)).all()
     return [(tuple(row[:-1]), row[-1].split("\n")) for row in rows]
+
+
+def select_columns(engine: sa.Engine, table: str, columns: tuple[str, ...]) -> list[tuple]:
+    """Every row of a (small) table, these columns only."""
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(
+            sa.text(f"SELECT {', '.join(quoted(c) for c in columns)} FROM {quoted(table)}"))]
 
 
 def count_rows(config: MySQLConfig, tables: Iterable[str]) -> int:

@@ -14,6 +14,7 @@ from connectors.mysql.config import MySQLConfig
 from pipelines import cli
 from sample_data.generate import SeedCounts
 from sample_data.load import seed
+from schema.state_items import STATE_TYPES
 
 
 def seeded(config: MySQLConfig, scale: int = 1, **seed_args) -> MySQLConfig:
@@ -45,13 +46,19 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def scan_all(target: DynamoDBConfig) -> list[dict]:
+def scan_everything(target: DynamoDBConfig) -> list[dict]:
     """Every item of the table in DynamoDB JSON (low-level client, exact values)."""
     client = clients.client(target)
     items = []
     for page in client.get_paginator("scan").paginate(TableName=target.table, ConsistentRead=True):
         items.extend(page["Items"])
     return items
+
+
+def scan_all(target: DynamoDBConfig) -> list[dict]:
+    """Every item of the table but the tool's own state (a migrate run's bookkeeping, which
+    verify ignores too), in DynamoDB JSON."""
+    return [item for item in scan_everything(target) if item.get("tp", {}).get("S") not in STATE_TYPES]
 
 
 def counts_by_type(items: list[dict]) -> Counter:

@@ -203,8 +203,12 @@ def test_deep_verify_agrees(nasty_source, migrated, tmp_path):
     assert code == 1
     report = json.loads((tmp_path / "r.json").read_text())
     unmappable = {(d["table"], d["key"]) for d in report["differences"] if d["class"] == "unmappable"}
-    assert unmappable == set(BAD)
-    assert [d for d in report["differences"] if d["class"] != "unmappable"] == []
+    # 900105 fits once its large text is compressed: deep verify maps it as it must be stored
+    # (compressed only where it has to be), so the row is not unmappable but its item is missing,
+    # dead-lettered by a migration run without --compress-over (repair would write it).
+    assert unmappable == set(BAD) - {("problems", 900105)}
+    assert [(d["class"], d["PK"]) for d in report["differences"] if d["class"] != "unmappable"] == [
+        ("missing", "PROB#codeforces#900105")]
 
 
 def test_compress_over_stores_large_text_compressed_and_everything_reads_back(nasty_source, new_table_config,
@@ -222,7 +226,8 @@ def test_compress_over_stores_large_text_compressed_and_everything_reads_back(na
     assert compression.is_compressed(stored["dat"]["M"]["sol"]["B"])
     problem = ITEM_SPECS["prob"].from_item({k: TypeDeserializer().deserialize(v) for k, v in stored.items()})
     assert problem["solution_code"] == BIG_TEXT
-    code, _, _ = run_cli("verify", "--deep", "--entity", "problems", "--compress-over", "100000",
+    # Deep verify needs no reminder of --compress-over: compressed values are recognised by their marker.
+    code, _, _ = run_cli("verify", "--deep", "--entity", "problems",
                          "--report", str(tmp_path / "r.json"), *connection_flags(nasty_source, target))
     report = json.loads((tmp_path / "r.json").read_text())
     assert {d["class"] for d in report["differences"]} == {"unmappable"}

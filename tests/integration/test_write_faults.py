@@ -20,7 +20,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
-from connectors.dynamodb.retry import RetryPolicy
+from connectors.retry import RetryPolicy
 from connectors.dynamodb.wire import encode_item
 from pipelines.init_table import init_table
 from tests.integration.helpers import connection_flags, execute, run_cli, scan_all, seeded

@@ -9,7 +9,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from connectors.dynamodb.beam_io import ScanTable, WriterSettings, WriteToDynamoDB
 from connectors.dynamodb.config import DynamoDBConfig
-from connectors.dynamodb.retry import RetryPolicy
+from connectors.retry import RetryPolicy
 from connectors.dynamodb.transport import DynamoDBError
 from connectors.dynamodb.wire import encode_item
 
@@ -33,17 +33,19 @@ class RefusesPoison:
 
 
 class PagesPerSegment:
-    """A client whose Scan returns, for segment n, items n0 and n1 of type `x`, and one of type `y`."""
+    """A transport whose Scan returns, for segment n, items n0 and n1 of type `x` on a first page, and
+    one of type `y` on a second."""
 
-    def __init__(self, config):
+    def __init__(self, config, max_connections):
         pass
 
-    def get_paginator(self, operation):
-        return self
-
-    def paginate(self, Segment, **kwargs):
-        yield {"Items": [{"PK": {"S": f"{Segment}{i}"}, "tp": {"S": "x"}} for i in range(2)]}
-        yield {"Items": [{"PK": {"S": f"{Segment}y"}, "tp": {"S": "y"}}]}
+    def call(self, operation, body):
+        request = json.loads(body)
+        segment = request["Segment"]
+        if "ExclusiveStartKey" not in request:
+            return {"Items": [{"PK": {"S": f"{segment}{i}"}, "tp": {"S": "x"}} for i in range(2)],
+                    "LastEvaluatedKey": {"PK": {"S": "next"}}}
+        return {"Items": [{"PK": {"S": f"{segment}y"}, "tp": {"S": "y"}}]}
 
     def close(self):
         pass
@@ -63,5 +65,5 @@ def test_the_writer_dead_letters_only_what_its_transport_refuses():
 
 def test_the_scan_reads_every_segment_and_keeps_what_it_is_told():
     with TestPipeline() as p:
-        scanned = p | ScanTable(TARGET, 3, keep_x, client_factory=PagesPerSegment)
+        scanned = p | ScanTable(TARGET, 3, keep_x, http_factory=PagesPerSegment)
         assert_that(scanned | beam.Map(lambda item: item["PK"]["S"]), equal_to(["00", "01", "10", "11", "20", "21"]))

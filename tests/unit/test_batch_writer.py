@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from connectors.dynamodb.batch_writer import BatchSender, BatchWriter, WriteAborted, WriteRateLimiter, WriteStats
-from connectors.dynamodb.retry import RetryPolicy
+from connectors.retry import RetryPolicy
 from connectors.dynamodb.transport import DynamoDBError
 from connectors.dynamodb.wire import MAX_REQUEST_BYTES, EncodedItem, attribute_value, encode_item, item_json
 

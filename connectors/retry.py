@@ -1,8 +1,8 @@
 """How long to keep trying: jittered exponential backoff with a bound (no Beam here).
 
-One policy for every DynamoDB call the connector retries (batch writes, batch gets): only
-what is retryable is retried (throttling, UnprocessedItems, 5xx, dropped connections), and
-never forever.
+One policy shape for every call the connectors retry (DynamoDB batch writes and batch gets,
+MySQL reads whose connection dropped): only what is retryable is retried (throttling,
+UnprocessedItems, 5xx, dropped connections), and never forever.
 """
 
 from __future__ import annotations

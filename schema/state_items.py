@@ -1,0 +1,125 @@
+"""The tool's own state, kept in the target table so that a scheduled or distributed run needs
+no other store: migration runs (what `migrate --resume` continues), and sync's checkpoint per
+source table and its lease. Verify and repair never count or touch these items; `tp` says
+they are the tool's.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import secrets
+
+from schema.keys import join_key
+from schema.spec import ExtraItemType
+
+RUN_TP = "mig_run"
+RUN_RANGES_TP = "mig_ranges"
+RANGE_DONE_TP = "mig_done"
+CHECKPOINT_TP = "sync_ckpt"
+LEASE_TP = "sync_lease"
+STATE_TYPES = frozenset({RUN_TP, RUN_RANGES_TP, RANGE_DONE_TP, CHECKPOINT_TP, LEASE_TP})
+
+_RUNS = "MIGRATE"
+_RUN = "RUN"
+_RANGES = "RANGES"
+_DONE = "DONE"
+_SYNC = "SYNC"
+_CHECKPOINT = "CHECKPOINT"
+_LEASE = "LEASE"
+
+RUNNING = "running"
+FINISHED = "finished"
+
+
+def new_run_id(now: int) -> str:
+    """Sortable by start time, unique: `20261126T130559Z-3f9a1c`."""
+    stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def run_key(run_id: str) -> dict:
+    """Every run's record lives in one partition, newest last: the latest run is one Query."""
+    return {"PK": _RUNS, "SK": run_id}
+
+
+def runs_partition() -> str:
+    return _RUNS
+
+
+def run_ranges_key(run_id: str, table: str) -> dict:
+    return {"PK": run_partition(run_id), "SK": join_key(_RANGES, table)}
+
+
+def range_done_key(run_id: str, table: str, index: int) -> dict:
+    return {"PK": run_partition(run_id), "SK": join_key(_DONE, table, f"{index:06d}")}
+
+
+def run_partition(run_id: str) -> str:
+    return join_key(_RUNS, _RUN, run_id)
+
+
+def done_prefix() -> str:
+    return _DONE + "#"
+
+
+def parse_done_sk(sk: str) -> tuple[str, int]:
+    """(table, range index) of a range-done item's sort key."""
+    _, table, index = sk.split("#", 2)
+    return table, int(index)
+
+
+def sync_partition() -> str:
+    return _SYNC
+
+
+def checkpoint_key(table: str) -> dict:
+    return {"PK": _SYNC, "SK": join_key(_CHECKPOINT, table)}
+
+
+def checkpoint_prefix() -> str:
+    return _CHECKPOINT + "#"
+
+
+def parse_checkpoint_sk(sk: str) -> str:
+    return sk.split("#", 1)[1]
+
+
+def lease_key() -> dict:
+    return {"PK": _SYNC, "SK": _LEASE}
+
+
+def boundaries_text(boundaries: list | dict) -> str:
+    """Key-range boundaries (ints or strings), or another small record, as exact JSON text."""
+    return json.dumps(boundaries, ensure_ascii=False, separators=(",", ":"))
+
+
+def boundaries_from_text(text: str) -> list:
+    return json.loads(text)
+
+
+def range_done_item(run_id: str, table: str, index: int, rows: int, items: int) -> dict:
+    return {**range_done_key(run_id, table, index), "tp": RANGE_DONE_TP, "rows": rows, "items": items}
+
+
+STATE_ITEM_TYPES = (
+    ExtraItemType(RUN_TP, {"PK": "MIGRATE", "SK": "<run id>"},
+                  {"sts": "running or finished", "tbl": "its source tables", "now": "the TTL instant it maps with",
+                   "cmp": "its --compress-over", "rpr": "rows per range", "crt/fin": "start and finish",
+                   "bin/wm": "the source's binlog position and watermarks at its start (JSON): sync's checkpoint"},
+                  "migrate, when a run starts and when it finishes"),
+    ExtraItemType(RUN_RANGES_TP, {"PK": "MIGRATE#RUN#<run id>", "SK": "RANGES#<table>"},
+                  {"bnd": "the key-range boundaries the run reads (JSON), so a resumed run reads the same ranges"},
+                  "migrate, when a run starts"),
+    ExtraItemType(RANGE_DONE_TP, {"PK": "MIGRATE#RUN#<run id>", "SK": "DONE#<table>#<range:6>"},
+                  {"rows": "rows read", "items": "items written"},
+                  "the writer, once every item of a range is written and none was dead-lettered"),
+    ExtraItemType(CHECKPOINT_TP, {"PK": "SYNC", "SK": "CHECKPOINT#<table>"},
+                  {"bin": "binlog position (file, pos, gtid) the table's items are in step with",
+                   "wm": "for --changes watermark: the time and highest id read", "ver": "version (each write is "
+                   "conditional on the one it replaces)", "upd/by": "when and by which run"},
+                  "migrate, when a run finishes (its start position); sync, when a window is written"),
+    ExtraItemType(LEASE_TP, {"PK": "SYNC", "SK": "LEASE"},
+                  {"own": "the run holding it", "exp": "when it expires (epoch seconds)"},
+                  "sync: taken with a conditional put, renewed while it works, released at the end"),
+)
