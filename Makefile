@@ -15,7 +15,7 @@ export LOCAL_DYNAMODB_PORT
 
 .PHONY: help dynamodb-help venv test local-up local-down local-status dynamodb-init dynamodb-migrate \
         dynamodb-migrate-dry-run dynamodb-migrate-users dynamodb-migrate-problems dynamodb-migrate-history \
-        dynamodb-verify docs bench clean
+        dynamodb-verify dynamodb-sync docs bench clean
 
 help: dynamodb-help
 
@@ -33,6 +33,7 @@ dynamodb-help:
 	@echo "  make dynamodb-migrate-problems   problems and their test cases"
 	@echo "  make dynamodb-migrate-history    search history"
 	@echo "  make dynamodb-verify             compare counts per entity on both sides"
+	@echo "  make dynamodb-sync               carry MySQL's changes since the last run (binary log) to the table"
 	@echo "  ENTITY=usage,jobs ARGS='--batch-size 10' make dynamodb-migrate   (entities: all plans users problems history usage jobs tasks)"
 
 venv: $(VENV)/.installed
@@ -75,6 +76,9 @@ dynamodb-migrate-history: venv
 
 dynamodb-verify: venv
 	$(ETL) verify --entity $(ENTITY) $(ARGS)
+
+dynamodb-sync: venv
+	$(ETL) sync --entity $(ENTITY) $(ARGS)
 
 docs: venv
 	$(ETL) describe --output docs/data-model.md

@@ -15,6 +15,7 @@ setuptools.setup(
         "boto3>=1.34,<2",
         "SQLAlchemy>=2.0,<2.2",
         "PyMySQL>=1.1,<2",
+        "mysql-replication>=1.0.9,<2",
     ],
     extras_require={
         "test": ["pytest>=8,<10", "testcontainers[mysql]>=4.8,<5", "hypothesis>=6.100,<7"],

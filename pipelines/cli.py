@@ -16,7 +16,7 @@ class _DropImportNoise(logging.Filter):
 
 logging.getLogger().addFilter(_DropImportNoise())  # before the drivers import Beam
 
-from pipelines import describe, init_table, migrate, replay, seed, verify  # noqa: E402
+from pipelines import describe, init_table, migrate, replay, seed, sync, verify  # noqa: E402
 
 COMMANDS = {
     "init": init_table,
@@ -24,6 +24,7 @@ COMMANDS = {
     "migrate": migrate,
     "verify": verify,
     "replay": replay,
+    "sync": sync,
     "describe": describe,
 }
 

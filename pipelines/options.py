@@ -139,6 +139,22 @@ class VerifyOptions(PipelineOptions):
                                  "print and report the plan)")
 
 
+class SyncOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--changes", choices=("binlog", "watermark"), default="binlog",
+                            help="binlog (default): every insert, update and delete from the binary log; watermark: "
+                                 "rows updated since the last run (updated_at) or added (id), for servers whose "
+                                 "binlog cannot be read; it cannot see deletes (see the report)")
+        parser.add_argument("--advance-past-dead-letters", action="store_true",
+                            help="advance the checkpoint even when changes were dead-lettered (they stay in the file "
+                                 "for replay); by default it stays and the run exits 1")
+        parser.add_argument("--lease-seconds", type=int, default=600,
+                            help="how long the run's lease lasts unless renewed (renewed every third of it)")
+        parser.add_argument("--lookback-seconds", type=int, default=300,
+                            help="with --changes watermark: read this far before the watermark, for late commits")
+
+
 class InitOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser):
@@ -158,6 +174,10 @@ class SeedOptions(PipelineOptions):
                             help="size multiplier: 40 users, 15 problems, 400 usage logs … per unit (default 1)")
         parser.add_argument("--replace", action="store_true", help="drop and re-seed sample data seed created before")
         parser.add_argument("--seed", type=int, default=42, help="random seed (same seed, same rows)")
+        parser.add_argument("--activity", type=int, metavar="CHANGES",
+                            help="instead of seeding: apply about CHANGES row changes of application activity (sign-"
+                                 "ups, logins, email and Google-id changes, problems edited, renamed and deleted, "
+                                 "history made public, hints, usage logs, jobs) to the sample data already there")
 
 
 class _Parser(argparse.ArgumentParser):

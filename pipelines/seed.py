@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from connectors.errors import ConfigError
 from pipelines import common, options
+from sample_data.activity import burst
 from sample_data.generate import SeedCounts
 from sample_data.load import SeedRefused, seed
 
@@ -16,10 +17,23 @@ DESCRIPTION = "create the AlgoItny schema in MySQL and fill it with sample data"
 OPTION_CLASSES = (options.SourceOptions, options.SeedOptions)
 
 
+def run_activity(config, changes: int, seed: int) -> int:
+    if changes < 1:
+        raise ValueError("--activity must be at least 1")
+    started = time.monotonic()
+    done = burst(config, changes, seed)
+    listed = ", ".join(f"{name} {n}" for name, n in sorted(done.items()) if n)
+    print(f"application activity on {config.masked()}: {sum(done.values()):,} row changes in "
+          f"{time.monotonic() - started:.1f} s ({listed})")
+    return common.EXIT_OK
+
+
 def run(argv: list[str] | None = None) -> int:
     try:
         args, _ = options.parse("algoitny-etl seed", DESCRIPTION, argv, OPTION_CLASSES, beam=False)
         config = common.mysql_config(args)
+        if args.activity is not None:
+            return run_activity(config, args.activity, args.seed)
         counts = SeedCounts.for_scale(args.scale)
         print(f"seeding {config.masked()} at scale {args.scale}")
         started = time.monotonic()

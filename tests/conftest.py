@@ -2,7 +2,9 @@
 
 MySQL: TEST_MYSQL_URL (default the server on 127.0.0.1:3306, root, no password); where it
 does not answer and Docker runs, a MySQL 8 testcontainer. DynamoDB: TEST_DYNAMODB_ENDPOINT_URL
-(default http://127.0.0.1:8000, which `make local-up` starts). Tests never touch AWS.
+(default http://127.0.0.1:8000, which `make local-up` starts). Sync's tests need a server with
+the binary log on: TEST_BINLOG_MYSQL_URL (default 127.0.0.1:3307, the MariaDB `make local-up`
+starts in .local/). Tests never touch AWS.
 
 When a service is missing the integration tests skip, saying which and how to start it;
 with ALGOITNY_REQUIRE_SERVICES=1 (set by `make test` and CI) they fail instead.
@@ -25,6 +27,7 @@ from connectors.mysql.config import MySQLConfig
 
 DEFAULT_TEST_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/"
 DEFAULT_TEST_DYNAMODB = "http://127.0.0.1:8000"
+DEFAULT_TEST_BINLOG_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3307/"
 
 
 def _unavailable(message: str):
@@ -86,6 +89,46 @@ def new_database(mysql_server_url):
             conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
         created.append(name)
         return MySQLConfig(make_url(mysql_server_url).set(database=name).render_as_string(hide_password=False))
+
+    yield make
+    with admin.begin() as conn:
+        for name in created:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def binlog_server_url():
+    """A MySQL/MariaDB server with the binary log on, for sync (no database selected).
+
+    TEST_BINLOG_MYSQL_URL, by default the MariaDB `make local-up` starts on 127.0.0.1:3307
+    (the server on 3306 has its binlog off)."""
+    url = os.environ.get("TEST_BINLOG_MYSQL_URL", DEFAULT_TEST_BINLOG_MYSQL_URL)
+    problem = _server_answers(url)
+    if problem is not None:
+        _unavailable(f"no MySQL server with the binlog on at {make_url(url).render_as_string(hide_password=True)} "
+                     f"({problem}); `make local-up` starts one, or set TEST_BINLOG_MYSQL_URL")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        log_bin = conn.exec_driver_sql("SELECT @@log_bin").scalar()
+    engine.dispose()
+    if not log_bin:
+        _unavailable(f"the server at {make_url(url).render_as_string(hide_password=True)} has its binlog off")
+    return url
+
+
+@pytest.fixture(scope="session")
+def new_binlog_database(binlog_server_url):
+    """Factory: a fresh, empty database on the binlog server; all are dropped at the end."""
+    created = []
+    admin = sa.create_engine(binlog_server_url, poolclass=sa.pool.NullPool)
+
+    def make(prefix: str = "algoitny_sync") -> MySQLConfig:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        created.append(name)
+        return MySQLConfig(make_url(binlog_server_url).set(database=name).render_as_string(hide_password=False))
 
     yield make
     with admin.begin() as conn:

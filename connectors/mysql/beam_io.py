@@ -1,5 +1,5 @@
-"""The MySQL connector's Beam side: ReadMySQLTable / ReadKeyRanges, and the DoFns that hold an
-engine.
+"""The MySQL connector's Beam side: ReadMySQLTable / ReadKeyRanges, ReadChangedRows and
+ReadBinlogWindow, and the DoFns that hold an engine.
 
 Shape (as datastoreio's read): Create([table]) | Split | Reshuffle | Read. Each DoFn makes
 its engine in setup() on the worker, from the factory it was given (by default
@@ -9,6 +9,7 @@ its engine in setup() on the worker, from the factory it was given (by default
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Callable
 
 import apache_beam as beam
@@ -18,9 +19,10 @@ from apache_beam.metrics import Metrics
 from connectors import metrics
 from connectors.files.progress import ProgressFile
 from connectors.mysql import engines
+from connectors.mysql.binlog import BinlogPosition, read_window
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.key_ranges import KeyRange, RangeEnd, split_key_ranges
-from connectors.mysql.queries import stream_range_with_retries
+from connectors.mysql.queries import stream_changed, stream_range_with_retries
 from schema.entities import SOURCE_SPECS
 
 DEFAULT_ROWS_PER_RANGE = 20_000
@@ -155,3 +157,69 @@ class ReadKeyRanges(beam.PTransform):
             | "Distribute" >> beam.Reshuffle()
             | "ReadKeyRange" >> beam.ParDo(ReadKeyRange(self._mysql_config, self._progress_dir, self._track))
         )
+
+
+class ReadChangedRowsFn(EngineDoFn):
+    """table -> its rows changed since a watermark (queries.stream_changed)."""
+
+    def __init__(self, mysql_config: MySQLConfig, since: object | None, after_key: object | None):
+        super().__init__(mysql_config)
+        self._since = since
+        self._after_key = after_key
+
+    def process(self, table: str):
+        yield from stream_changed(self._engine, SOURCE_SPECS[table], self._since, self._after_key)
+
+
+class ReadChangedRows(beam.PTransform):
+    """The rows of `table` updated since `since` (or, without updated_at, added after key `after_key`)."""
+
+    def __init__(self, mysql_config: MySQLConfig, table: str, since: object | None, after_key: object | None):
+        super().__init__()
+        self._mysql_config = mysql_config
+        self._table = table
+        self._since = since
+        self._after_key = after_key
+
+    def expand(self, pbegin):
+        return (pbegin
+                | "Table" >> beam.Create([self._table], reshuffle=False)
+                | "ReadChanged" >> beam.ParDo(ReadChangedRowsFn(self._mysql_config, self._since, self._after_key)))
+
+
+@dataclass(frozen=True)
+class BinlogWindow:
+    """What one sync run reads: the source tables' changes between two binlog positions."""
+
+    start: BinlogPosition
+    end: BinlogPosition
+    tables: frozenset[str]
+
+
+class ReadBinlogWindowFn(beam.DoFn):
+    """BinlogWindow -> its RowChanges and SchemaChanges, in binlog order (one reader: the log is one stream)."""
+
+    def __init__(self, mysql_config: MySQLConfig):
+        self._mysql_config = mysql_config
+
+    def setup(self):
+        self._events = Metrics.counter(metrics.NAMESPACE, metrics.SYNC_EVENTS_READ)
+
+    def process(self, window: BinlogWindow):
+        for change in read_window(self._mysql_config, window.start, window.end, window.tables):
+            self._events.inc()
+            yield change
+
+
+class ReadBinlogWindow(beam.PTransform):
+    """The row changes of `window` as a PCollection, in binlog order."""
+
+    def __init__(self, mysql_config: MySQLConfig, window: BinlogWindow):
+        super().__init__()
+        self._mysql_config = mysql_config
+        self._window = window
+
+    def expand(self, pbegin):
+        return (pbegin
+                | "Window" >> beam.Create([self._window], reshuffle=False)
+                | "ReadBinlog" >> beam.ParDo(ReadBinlogWindowFn(self._mysql_config)))

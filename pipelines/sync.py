@@ -1,0 +1,280 @@
+"""`algoitny-etl sync`: carry MySQL's inserts, updates and deletes to the table, one bounded
+window per run, until cut-over. Run it on a schedule (deploy/).
+
+Each run takes the lease (another run holds it: exit 3 at once, nothing done), reads each
+table's checkpoint and the source's current binlog position (the window's end: what commits
+later is the next run's), reads the binary log once from the oldest checkpoint it needs and
+applies each table's changes past that table's own checkpoint (transforms/sync_changes.py).
+Only when every change of the window is written are the checkpoints advanced to the end, in
+one transaction with the lease. A change that cannot be written goes to the dead-letter file;
+the checkpoint then stays and the run exits 1, unless --advance-past-dead-letters.
+
+`--changes watermark`: for servers whose binlog cannot be read, rows updated since the last
+run (updated_at, with a look-back for late commits) or added since (by id). The report says
+what this mode cannot see.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import socket
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from connectors.dynamodb.admin import TableCheckError, check_table_ready
+from connectors.dynamodb.batch_writer import WriteAborted
+from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
+from connectors.dynamodb.config import DynamoDBConfig
+from connectors.dynamodb.sync_state import Checkpoint, LeaseLost, SyncState
+from connectors.errors import ConfigError
+from connectors.files.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
+from connectors.mysql import binlog, engines
+from connectors.mysql.beam_io import BinlogWindow, ReadBinlogWindow, ReadChangedRows
+from connectors.mysql.binlog import BinlogPosition, BinlogUnavailable
+from connectors.mysql.config import MySQLConfig
+from connectors.mysql.preflight import PreflightError, check_source_tables
+from connectors.mysql.queries import ReadAborted
+from pipelines import common, options
+from reports import sync_report
+from schema.compression import AS_NEEDED
+from schema.entities import SOURCE_SPECS, item_types_for
+from transforms.sync_changes import ApplyChanges, SyncRefused
+from transforms.to_items import ToItems
+
+DESCRIPTION = "carry MySQL's changes since the last run (binary log) to the table; run it on a schedule"
+OPTION_CLASSES = (options.SourceOptions, options.TargetOptions, options.EntityOptions, options.DryRunOptions,
+                  options.DeadLetterOptions, options.ReportOptions, options.WriteOptions, options.SyncOptions)
+EXIT_LEASE_HELD = 3
+
+
+class SyncCannotRun(RuntimeError):
+    """The run cannot start; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    mysql: MySQLConfig
+    dynamo: DynamoDBConfig
+    tables: tuple[str, ...]
+    mode: str
+    dry_run: bool
+    dead_letter_path: str
+    summary_path: str
+    now: int
+    writer: WriterSettings
+    advance_past_dead_letters: bool = False
+    lease_seconds: int = 600
+    lookback_seconds: int = 300
+    report_path: str | None = None
+    run_id: str = ""
+
+    def __post_init__(self):
+        if self.lease_seconds < 30:
+            raise ConfigError("--lease-seconds must be at least 30")
+        if self.lookback_seconds < 0:
+            raise ConfigError("--lookback-seconds cannot be negative")
+
+
+class LeaseKeeper:
+    """Renews the lease every third of its life on a thread of the driver, while the run works."""
+
+    def __init__(self, state: SyncState, owner: str, seconds: int):
+        self._state, self._owner, self._seconds = state, owner, seconds
+        self._stop = threading.Event()
+        self.lost = False
+        self._thread = threading.Thread(target=self._renew, name="lease", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._state.release_lease(self._owner)
+
+    def _renew(self):
+        while not self._stop.wait(self._seconds / 3):
+            if not self._state.renew_lease(self._owner, self._seconds):
+                self.lost = True
+                return
+
+
+def settings_from(args, pipeline_options: PipelineOptions) -> SyncSettings:
+    now = int(time.time())
+    dynamo = common.dynamodb_config(args)
+    return SyncSettings(
+        mysql=common.mysql_config(args), dynamo=dynamo, tables=common.tables_for(args), mode=args.changes,
+        dry_run=args.dry_run, dead_letter_path=args.dead_letter or common.default_dead_letter_path(now, "sync"),
+        summary_path=common.temp_path(pipeline_options, "sync-summary.jsonl"), now=now,
+        writer=common.writer_settings(args, pipeline_options, dynamo),
+        advance_past_dead_letters=args.advance_past_dead_letters, lease_seconds=args.lease_seconds,
+        lookback_seconds=args.lookback_seconds, report_path=args.report_path,
+        run_id=f"sync-{_dt.datetime.fromtimestamp(now, _dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
+
+
+def window_tables(tables: tuple[str, ...]) -> frozenset[str]:
+    """The tables whose changes the window reads: the synced ones and the ones their mapping joins."""
+    return frozenset(tables) | {join.table for t in tables for join in SOURCE_SPECS[t].joins}
+
+
+def checkpoints_for(state: SyncState, tables: tuple[str, ...], mode: str) -> dict[str, Checkpoint]:
+    found = state.checkpoints()
+    field = "binlog" if mode == "binlog" else "watermark"
+    missing = [t for t in tables if t not in found or not getattr(found[t], field)]
+    if missing:
+        how = "against a server with the binlog on" if mode == "binlog" else ""
+        raise SyncCannotRun(f"no sync checkpoint for {', '.join(missing)}: run `algoitny-etl migrate` for "
+                            f"{'it' if len(missing) == 1 else 'them'} first {how}(it records where the source "
+                            "stood when it started)".replace("  ", " "))
+    return {t: found[t] for t in tables}
+
+
+def binlog_window(settings: SyncSettings, checkpoints: dict[str, Checkpoint]) -> BinlogWindow:
+    starts = {t: BinlogPosition.from_record(c.binlog) for t, c in checkpoints.items()}
+    start = min(starts.values(), key=BinlogPosition.order)
+    engine = engines.engine(settings.mysql)
+    try:
+        with engine.connect() as conn:
+            binlog.check_server(conn)
+            end = binlog.current_position(conn)
+            binlog.check_not_purged(conn, start)
+    finally:
+        engine.dispose()
+    return BinlogWindow(start, end, window_tables(settings.tables))
+
+
+def build_binlog_pipeline(p: beam.Pipeline, settings: SyncSettings, window: BinlogWindow,
+                          checkpoints: dict[str, Checkpoint]) -> None:
+    orders = {t: BinlogPosition.from_record(c.binlog).order() for t, c in checkpoints.items()}
+    applied = (p | "ReadBinlog" >> ReadBinlogWindow(settings.mysql, window)
+               | "Apply" >> ApplyChanges(settings.mysql, settings.dynamo, settings.now, orders, settings.dry_run,
+                                         settings.writer))
+    _ = applied["dead_letter"] | "WriteDeadLetters" >> WriteJsonLines(settings.dead_letter_path)
+    _ = applied["summary"] | "WriteSummary" >> WriteJsonLines(settings.summary_path)
+
+
+def _summary_record(element) -> dict:
+    (tp, kind), count = element
+    counts = [[tp, kind, count]] + ([["", "events", count]] if kind == "puts" else [])
+    return {"counts": counts}
+
+
+def _dead_letter_type(record: dict) -> str:
+    return record.get("tp") or SOURCE_SPECS[record["table"]].items[0]
+
+
+def build_watermark_pipeline(p: beam.Pipeline, settings: SyncSettings, checkpoints: dict[str, Checkpoint]) -> None:
+    items, dead, summaries = [], [], []  # summaries: ((item type, kind), 1) pairs
+    for table in settings.tables:
+        mark = checkpoints[table].watermark
+        since = _dt.datetime.fromtimestamp(mark["since"] - settings.lookback_seconds, _dt.timezone.utc).replace(
+            tzinfo=None)
+        mapped = (p | f"Read {table}" >> ReadChangedRows(settings.mysql, table, since, mark.get("max_id"))
+                  | f"Map {table}" >> ToItems(table, settings.now, AS_NEEDED))
+        items.append(mapped.items)
+        dead.append(mapped.dead_letter)
+    encoded = items | "AllItems" >> beam.Flatten()
+    summaries.append(encoded | "PutType" >> beam.Map(lambda item: ((item.tp, "puts"), 1)))
+    if not settings.dry_run:
+        dead.append(encoded | "Write" >> WriteToDynamoDB(settings.dynamo, settings.writer))
+    dead_letters = dead | "AllDeadLetters" >> beam.Flatten()
+    summaries.append(dead_letters | "DeadType" >> beam.Map(lambda d: ((_dead_letter_type(d), "dead_letters"), 1)))
+    _ = dead_letters | "WriteDeadLetters" >> WriteJsonLines(settings.dead_letter_path)
+    _ = (summaries | "AllCounts" >> beam.Flatten() | "Sum" >> beam.CombinePerKey(sum)
+         | "SummaryRecord" >> beam.Map(_summary_record) | "WriteSummary" >> WriteJsonLines(settings.summary_path))
+
+
+def run(argv: list[str] | None = None) -> int:
+    try:
+        args, beam_args = options.parse("algoitny-etl sync", DESCRIPTION, argv, OPTION_CLASSES)
+        pipeline_options = PipelineOptions(beam_args)
+        settings = settings_from(args, pipeline_options)
+        check_table_ready(settings.dynamo)
+        check_source_tables(settings.mysql, settings.tables)
+    except (options.UsageError, ConfigError, PreflightError, TableCheckError) as error:
+        print(f"sync: {error}", file=sys.stderr)
+        return common.EXIT_CANNOT_RUN
+    state = SyncState(settings.dynamo)
+    owner = f"{settings.run_id}@{socket.gethostname()}:{os.getpid()}"
+    held = state.take_lease(owner, settings.lease_seconds)
+    if held is not None:
+        until = _dt.datetime.fromtimestamp(int(held.get("exp", 0)), _dt.timezone.utc).isoformat()
+        print(f"sync: another run holds the lease ({held.get('own')}, until {until}); this run did nothing "
+              f"(exit {EXIT_LEASE_HELD}: skipped)", file=sys.stderr)
+        return EXIT_LEASE_HELD
+    with LeaseKeeper(state, owner, settings.lease_seconds) as lease:
+        try:
+            return sync(settings, pipeline_options, state, owner, lease)
+        except (SyncCannotRun, SyncRefused, BinlogUnavailable, WriteAborted, ReadAborted, LeaseLost) as error:
+            print(f"sync: {error}", file=sys.stderr)
+            print("sync: the checkpoint was not advanced; the next run reads this window again", file=sys.stderr)
+            return common.EXIT_CANNOT_RUN
+
+
+def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncState, owner: str,
+         lease: LeaseKeeper) -> int:
+    started = time.monotonic()
+    checkpoints = checkpoints_for(state, settings.tables, settings.mode)
+    common.ensure_parent(settings.dead_letter_path)
+    if settings.mode == "binlog":
+        window = binlog_window(settings, checkpoints)
+        span = {"from": str(window.start), "to": str(window.end)}
+        print(f"sync {', '.join(settings.tables)}: binlog {window.start} -> {window.end}"
+              + (" (DRY RUN: nothing is written)" if settings.dry_run else ""))
+        build = (build_binlog_pipeline, window, checkpoints) if window.start.order() < window.end.order() else None
+        new_marks = {t: Checkpoint(t, window.end.as_record(), c.watermark, c.version + 1, settings.now,
+                                   settings.run_id) for t, c in checkpoints.items()}
+    else:
+        marks = binlog.start_marks(settings.mysql, [(t, SOURCE_SPECS[t].key, SOURCE_SPECS[t].key_is_integer)
+                                                     for t in settings.tables])[1]
+        oldest = min(c.watermark["since"] for c in checkpoints.values())
+        span = {"from": _dt.datetime.fromtimestamp(oldest, _dt.timezone.utc).isoformat(),
+                "to": _dt.datetime.fromtimestamp(settings.now, _dt.timezone.utc).isoformat()}
+        print(f"sync {', '.join(settings.tables)}: watermark mode, rows changed since {span['from']} "
+              f"(less {settings.lookback_seconds} s of look-back)")
+        build = (build_watermark_pipeline, checkpoints)
+        new_marks = {t: Checkpoint(t, c.binlog, marks[t], c.version + 1, settings.now, settings.run_id)
+                     for t, c in checkpoints.items()}
+    records, dead = [], 0
+    if build is not None:
+        pipeline = beam.Pipeline(options=pipeline_options)
+        build[0](pipeline, settings, *build[1:])
+        pipeline.run().wait_until_finish()
+        records = read_json_lines(settings.summary_path)
+        dead = len(read_json_lines(settings.dead_letter_path))
+    by_type, overall, last_commit = sync_report.summarize(records)
+    advance = not settings.dry_run and (not dead or settings.advance_past_dead_letters)
+    if advance:
+        if lease.lost:
+            raise LeaseLost("this run lost its lease while it worked; nothing was advanced")
+        state.advance(owner, [(checkpoints[t], new_marks[t]) for t in settings.tables])
+    lag = max(0.0, time.time() - last_commit) if last_commit else None
+    report = sync_report.build(settings.mode, item_types_for(settings.tables), by_type, overall, span, lag,
+                               time.monotonic() - started, settings.dry_run, advance,
+                               settings.dead_letter_path if dead else None)
+    sync_report.print_report(report)
+    if settings.report_path:
+        sync_report.write_json(report, settings.report_path)
+        print(f"report: {settings.report_path}")
+    if dead:
+        print(f"sync: {dead} change(s) could not be written; each is in {settings.dead_letter_path} with its reason"
+              + ("; the checkpoint advanced past them (--advance-past-dead-letters)" if advance else
+                 "; the checkpoint stays, so the next run tries this window again"), file=sys.stderr)
+        return common.EXIT_DIFFERENCES
+    if build is not None:
+        remove_if_empty(settings.dead_letter_path)
+    if not settings.dry_run:
+        print("sync: the table is in step with the source up to " + span["to"])
+    return common.EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,0 +1,73 @@
+"""The sync report: per item type puts, deletes, key moves and dead letters; events read; the
+window's positions; lag; duration. `--report` writes it as JSON for alerting."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+from apache_beam.io.filesystems import FileSystems
+
+from reports.text_table import format_table
+from schema.entities import entity_of_item_type
+
+KINDS = ("puts", "deletes", "key_moves", "dead_letters")
+WATERMARK_BLIND_SPOTS = (
+    "deletes (a deleted row leaves its items in the table, and a Google id cleared leaves its look-up item)",
+    "updates to problems and search_history, which have no updated_at (a problem renamed or edited, history made "
+    "public or given hints)",
+    "updates that bypass updated_at: Django QuerySet.update() does not set auto_now fields",
+)
+
+
+def summarize(records: list[dict]) -> tuple[dict[str, Counter], Counter, int]:
+    """Sum the per-bundle summaries: (tp -> Counter of kinds, run-wide Counter, last commit time)."""
+    by_type: dict[str, Counter] = {}
+    overall: Counter = Counter()
+    last_commit = 0
+    for record in records:
+        for tp, kind, count in record["counts"]:
+            if tp:
+                by_type.setdefault(tp, Counter())[kind] += count
+            else:
+                overall[kind] += count
+        last_commit = max(last_commit, record.get("last_commit") or 0)
+    return by_type, overall, last_commit
+
+
+def build(mode: str, item_types: tuple[str, ...], by_type: dict[str, Counter], overall: Counter, window: dict,
+          lag: float | None, elapsed: float, dry_run: bool, advanced: bool, dead_letter_path: str | None) -> dict:
+    report = {
+        "mode": mode, "dry_run": dry_run,
+        "entities": {tp: {"entity": entity_of_item_type(tp), **{k: by_type.get(tp, Counter())[k] for k in KINDS}}
+                     for tp in item_types},
+        "events_read": overall["events"], "skipped_before_checkpoint": overall["skipped_before_checkpoint"],
+        "schema_changes": overall["schema_changes"], "window": window,
+        "lag_seconds": None if lag is None else round(lag, 1), "elapsed_seconds": round(elapsed, 1),
+        "checkpoint_advanced": advanced, "dead_letter_file": dead_letter_path,
+    }
+    report["totals"] = {k: sum(e[k] for e in report["entities"].values()) for k in KINDS}
+    if mode == "watermark":
+        report["cannot_see"] = list(WATERMARK_BLIND_SPOTS)
+    return report
+
+
+def print_report(report: dict, out=sys.stdout) -> None:
+    rows = [[f"{e['entity']}/{tp}", *(e[k] for k in KINDS)] for tp, e in report["entities"].items()]
+    print(format_table(["entity/item", "puts", "deletes", "key moves", "dead letters"], rows), file=out)
+    window = report["window"]
+    lag = "none (nothing new)" if report["lag_seconds"] is None else f"{report['lag_seconds']:,.1f} s"
+    if report["mode"] == "binlog":
+        print(f"binlog {window['from']} -> {window['to']}: {report['events_read']:,} row changes applied "
+              f"({report['skipped_before_checkpoint']:,} already in the table before their table's checkpoint), "
+              f"lag {lag}, {report['elapsed_seconds']:.1f} s", file=out)
+    else:
+        print(f"watermark: {report['events_read']:,} rows read since {window['from']}, {report['elapsed_seconds']:.1f} s",
+              file=out)
+        print("watermark mode cannot see: " + "; ".join(report["cannot_see"]), file=out)
+
+
+def write_json(report: dict, path: str) -> None:
+    with FileSystems.create(path) as handle:
+        handle.write(json.dumps(report, indent=1, sort_keys=True).encode("utf-8"))

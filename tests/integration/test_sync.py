@@ -1,0 +1,242 @@
+"""`algoitny-etl sync` against a real MariaDB with the binary log on, and DynamoDB Local.
+
+Every kind of change (each key move, deletes, insert-then-delete, repeated updates, TTL),
+a burst of application activity, changes made while migrate reads; then `verify --deep`
+must be clean. Also: a second sync with nothing new changes nothing; two syncs at once (one
+works, one exits 3); a purged checkpoint (exit 2); --dry-run writes nothing; refusals; a
+change that cannot be written (dead letter, checkpoint stays); the watermark mode.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from connectors.dynamodb import clients
+from connectors.dynamodb.sync_state import SyncState
+from pipelines.init_table import init_table
+from sample_data.activity import burst
+from schema.state_items import lease_key
+from tests.integration.helpers import connection_flags, execute, run_cli, scan_all, seeded
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def migrated(new_binlog_database, new_table_config):
+    """A seeded source on the binlog server, migrated into a fresh table (which records the checkpoint)."""
+    source = seeded(new_binlog_database())
+    target = new_table_config("sync")
+    assert init_table(target, out=io.StringIO()) == 0
+    code, out, err = run_cli("migrate", *connection_flags(source, target))
+    assert code == 0, err
+    assert "sync checkpoint of" in out
+    return source, target
+
+
+def sync(source, target, *args):
+    return run_cli("sync", *args, *connection_flags(source, target))
+
+
+def deep_verify_is_clean(source, target):
+    code, out, err = run_cli("verify", "--deep", *connection_flags(source, target))
+    assert code == 0, out + err
+
+
+def item(target, pk, sk="META"):
+    return clients.client(target).get_item(TableName=target.table, Key={"PK": {"S": pk}, "SK": {"S": sk}},
+                                           ConsistentRead=True).get("Item")
+
+
+def snapshot(target):
+    return sorted(json.dumps(i, sort_keys=True) for i in scan_all(target))
+
+
+def test_every_kind_of_change_reaches_the_table(migrated, tmp_path):
+    source, target = migrated
+    user_with_gid, user_without_gid = (execute(source, f"SELECT id FROM users WHERE google_id IS {c} ORDER BY id "
+                                               "LIMIT 1")[0][0] for c in ("NOT NULL", "NULL"))
+    other_with_gid = execute(source, "SELECT id FROM users WHERE google_id IS NOT NULL ORDER BY id DESC LIMIT 1")[0][0]
+    platform, number = execute(source, "SELECT platform, problem_id FROM problems WHERE id = 1")[0]
+    cases = [r[0] for r in execute(source, "SELECT id FROM test_cases WHERE problem_id = 1 ORDER BY id")]
+    public, private = (execute(source, f"SELECT id FROM search_history WHERE is_code_public = {v} ORDER BY id "
+                                       "LIMIT 1")[0][0] for v in (1, 0))
+    execute(source,
+            f"UPDATE users SET email = 'Moved.Email@Example.NET' WHERE id = {user_without_gid}",  # GSI1 key moves
+            f"UPDATE users SET google_id = 'gid-set' WHERE id = {user_without_gid}",  # usr_gid appears
+            f"UPDATE users SET google_id = 'gid-changed' WHERE id = {other_with_gid}",  # usr_gid moves (GSI1)
+            f"UPDATE users SET google_id = NULL WHERE id = {user_with_gid}",  # usr_gid goes
+            f"UPDATE search_history SET is_code_public = 0 WHERE id = {public}",  # GSI2 keys go
+            f"UPDATE search_history SET is_code_public = 1 WHERE id = {private}",  # GSI2 keys appear
+            "UPDATE problems SET problem_id = 'renamed-1' WHERE id = 1",  # prob and its test cases move
+            "UPDATE subscription_plans SET name = 'First' WHERE id = 2",
+            "UPDATE subscription_plans SET name = 'Last' WHERE id = 2",  # repeated: the last state wins
+            "INSERT INTO usage_logs (id, user_id, action, problem_id, metadata, created_at) "
+            "VALUES (900001, 1, 'hint', NULL, '{}', UTC_TIMESTAMP(6))",
+            "DELETE FROM usage_logs WHERE id = 900001",  # inserted and deleted in the window: nothing
+            "INSERT INTO usage_logs (id, user_id, action, problem_id, metadata, created_at) "
+            "VALUES (900002, 1, 'hint', NULL, '{}', UTC_TIMESTAMP(6) - INTERVAL 100 DAY)",  # expired: not written
+            "UPDATE usage_logs SET created_at = UTC_TIMESTAMP(6) - INTERVAL 120 DAY "
+            "WHERE id = (SELECT id FROM (SELECT MAX(id) AS id FROM usage_logs "
+            "WHERE created_at > UTC_TIMESTAMP(6) - INTERVAL 10 DAY AND id < 900000) x)",  # now expired: goes
+            f"DELETE FROM search_history WHERE id = {public + 1}",
+            f"DELETE FROM test_cases WHERE id = {cases[-1]}")
+    code, out, err = sync(source, target, "--report", str(tmp_path / "sync.json"))
+    assert code == 0, out + err
+    report = json.loads((tmp_path / "sync.json").read_text())
+    entities = report["entities"]
+    assert entities["usr"]["puts"] >= 1 and entities["usr_gid"]["deletes"] >= 1
+    assert entities["prob"]["key_moves"] == 1 and entities["tc"]["key_moves"] == len(cases) - 1
+    assert report["checkpoint_advanced"] and report["lag_seconds"] is not None
+    assert report["window"]["from"] != report["window"]["to"]
+
+    assert item(target, f"USR#{user_with_gid}", "GID") is None
+    assert item(target, f"USR#{user_without_gid}", "GID")["GSI1PK"]["S"] == "GID#gid-set"
+    assert item(target, f"USR#{user_without_gid}")["GSI1PK"]["S"] == "EMAIL#moved.email@example.net"
+    assert "GSI2PK" not in item(target, f"HIST#{public}") and "GSI2PK" in item(target, f"HIST#{private}")
+    assert item(target, f"PROB#{platform}#{number}") is None
+    moved = clients.client(target).query(TableName=target.table, KeyConditionExpression="PK = :pk",
+                                         ExpressionAttributeValues={":pk": {"S": f"PROB#{platform}#renamed-1"}})
+    assert sorted(i["SK"]["S"] for i in moved["Items"]) == ["META"] + [f"TC#{c:012d}" for c in cases[:-1]]
+    assert item(target, "PLAN#2")["dat"]["M"]["nm"] == {"S": "Last"}
+    assert not [i for i in scan_all(target) if i["PK"]["S"].startswith("USR#1#ULOG#")
+                and i["SK"]["S"].endswith(("000000900001", "000000900002"))]
+    deep_verify_is_clean(source, target)
+
+
+def test_a_burst_of_activity_syncs_clean_and_a_second_sync_changes_nothing(migrated, tmp_path):
+    source, target = migrated
+    burst(source, 800, seed=11)
+    code, out, err = sync(source, target)
+    assert code == 0, out + err
+    deep_verify_is_clean(source, target)
+    before = snapshot(target)
+    code, out, err = sync(source, target, "--report", str(tmp_path / "again.json"))
+    assert code == 0, out + err
+    again = json.loads((tmp_path / "again.json").read_text())
+    assert again["totals"] == {"puts": 0, "deletes": 0, "key_moves": 0, "dead_letters": 0}
+    assert snapshot(target) == before
+
+
+def test_changes_made_while_migrate_reads_are_carried_by_the_first_sync(new_binlog_database, new_table_config):
+    source = seeded(new_binlog_database(), scale=2)
+    target = new_table_config("sync")
+    assert init_table(target, out=io.StringIO()) == 0
+    migrate = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "migrate", "--rows-per-range", "50",
+                                "--max-write-rate", "150", *connection_flags(source, target)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=os.getcwd())
+    time.sleep(3)
+    assert migrate.poll() is None, "the migration ended before the application could write"
+    burst(source, 300, seed=5)  # while it reads: some rows it has read, some it has not
+    out, _ = migrate.communicate(timeout=300)
+    assert migrate.returncode == 0, out
+    code, out, err = sync(source, target)
+    assert code == 0, out + err
+    deep_verify_is_clean(source, target)
+
+
+def test_two_syncs_at_once_one_works_and_one_is_skipped(migrated):
+    source, target = migrated
+    burst(source, 1500, seed=3)
+    first = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "sync", "--max-write-rate", "200",
+                              *connection_flags(source, target)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, cwd=os.getcwd())
+    deadline = time.monotonic() + 60
+    while item(target, lease_key()["PK"], lease_key()["SK"]) is None:
+        assert first.poll() is None and time.monotonic() < deadline, "the first sync never took the lease"
+        time.sleep(0.05)
+    code, out, err = sync(source, target)
+    assert code == 3 and "holds the lease" in err
+    out, _ = first.communicate(timeout=300)
+    assert first.returncode == 0, out
+    assert item(target, lease_key()["PK"], lease_key()["SK"]) is None  # released
+    deep_verify_is_clean(source, target)
+
+
+def test_dry_run_writes_nothing_and_advances_nothing(migrated):
+    source, target = migrated
+    burst(source, 200, seed=9)
+    checkpoints = SyncState(target).checkpoints()
+    before = snapshot(target)
+    code, out, err = sync(source, target, "--dry-run")
+    assert code == 0, out + err
+    assert "DRY RUN" in out
+    assert snapshot(target) == before and SyncState(target).checkpoints() == checkpoints
+    assert sync(source, target)[0] == 0
+    deep_verify_is_clean(source, target)
+
+
+def test_a_change_that_cannot_be_written_keeps_the_checkpoint(new_binlog_database, new_table_config, tmp_path):
+    source = seeded(new_binlog_database())
+    execute(source, "ALTER TABLE problems MODIFY metadata LONGTEXT NOT NULL")
+    target = new_table_config("sync")
+    assert init_table(target, out=io.StringIO()) == 0
+    assert run_cli("migrate", *connection_flags(source, target))[0] == 0
+    execute(source, "UPDATE problems SET metadata = '{broken' WHERE id = 2",
+            "UPDATE problems SET title = 'fine' WHERE id = 3")
+    checkpoints = SyncState(target).checkpoints()
+    code, out, err = sync(source, target, "--dead-letter", str(tmp_path / "dead.jsonl"))
+    assert code == 1 and "the checkpoint stays" in err
+    assert [json.loads(line)["key"] for line in (tmp_path / "dead.jsonl").open()] == [2]
+    assert SyncState(target).checkpoints() == checkpoints
+    assert item(target, f"PROB#{execute(source, 'SELECT platform FROM problems WHERE id = 3')[0][0]}#1003")[
+        "dat"]["M"]["tit"] == {"S": "fine"}  # the rest of the window was written
+    execute(source, "UPDATE problems SET metadata = '{}' WHERE id = 2")  # fixed at the source
+    code, out, err = sync(source, target)
+    assert code == 0, out + err
+    deep_verify_is_clean(source, target)
+
+
+def test_what_sync_refuses(migrated, new_binlog_database, new_table_config, binlog_server_url):
+    source, target = migrated
+    code, _, err = run_cli("sync", "--entity", "users", "--mysql-url", source.url, "--endpoint-url",
+                           target.endpoint_url, "--table", new_table_config("fresh").table)
+    assert code == 2  # no such table yet
+    fresh = new_table_config("sync")
+    assert init_table(fresh, out=io.StringIO()) == 0
+    code, _, err = sync(source, fresh, "--entity", "users")
+    assert code == 2 and "no sync checkpoint for users" in err and "migrate" in err
+    execute(source, "UPDATE django_content_type SET model = 'renamedjob' WHERE model = 'scriptgenerationjob'")
+    code, _, err = sync(source, target, "--entity", "jobs")
+    assert code == 2 and "django_content_type" in err and "migrate --entity jobs" in err
+    execute(source, "ALTER TABLE users ADD COLUMN nickname VARCHAR(20) NULL")
+    code, _, err = sync(source, target, "--entity", "users")
+    assert code == 2 and "users.nickname" in err
+
+
+def test_a_purged_checkpoint_stops_the_run(migrated):
+    source, target = migrated
+    execute(source, "FLUSH BINARY LOGS")
+    current = execute(source, "SHOW MASTER STATUS")[0][0]
+    execute(source, f"PURGE BINARY LOGS TO '{current}'")
+    code, out, err = sync(source, target)
+    assert code == 2 and "no longer has" in err and "migrate" in err
+
+
+def test_the_watermark_mode_carries_inserts_and_updates(new_database, new_table_config, tmp_path):
+    source = seeded(new_database())  # the server whose binlog is off
+    target = new_table_config("sync")
+    assert init_table(target, out=io.StringIO()) == 0
+    code, out, err = run_cli("migrate", "--entity", "users,usage", *connection_flags(source, target))
+    assert code == 0 and "no binlog position for sync" in out
+    code, _, err = sync(source, target, "--entity", "users,usage")
+    assert code == 2 and "against a server with the binlog on" in err
+    time.sleep(1.1)  # updated_at strictly after the watermark's second
+    execute(source, "UPDATE users SET name = 'watermarked', updated_at = UTC_TIMESTAMP(6) WHERE id = 3",
+            "INSERT INTO usage_logs (user_id, action, problem_id, metadata, created_at) "
+            "VALUES (3, 'hint', NULL, '{}', UTC_TIMESTAMP(6))")
+    code, out, err = sync(source, target, "--entity", "users,usage", "--changes", "watermark", "--lookback-seconds",
+                          "0", "--report", str(tmp_path / "wm.json"))
+    assert code == 0, out + err
+    report = json.loads((tmp_path / "wm.json").read_text())
+    assert report["entities"]["usr"]["puts"] >= 1 and report["entities"]["ulog"]["puts"] == 1
+    assert any("deletes" in blind for blind in report["cannot_see"])
+    assert item(target, "USR#3")["dat"]["M"]["nm"] == {"S": "watermarked"}
+    code, out, err = run_cli("verify", "--deep", "--entity", "users,usage", *connection_flags(source, target))
+    assert code == 0, out + err
