@@ -40,18 +40,20 @@ step "Local services"
 scripts/local_services.sh up
 
 ETL=.venv/bin/algoitny-etl
-binlog_on=$(.venv/bin/python - <<'PY'
-import os
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
-url = make_url(os.environ["MYSQL_URL"]).set(database=None)
-with sa.create_engine(url).connect() as conn:
-    print("yes" if conn.exec_driver_sql("SELECT @@log_bin").scalar() else "no")
-PY
-)
 
 step "Sample data (scale $SCALE)"
 $ETL seed --scale "$SCALE" --replace
+
+binlog_on=$(.venv/bin/python - <<'PY'
+# Asked after seed, so the database exists; through the project's own config, so a password
+# from MYSQL_PASSWORD / MYSQL_PASSWORD_FILE is used the same way the pipelines use it.
+import sqlalchemy as sa
+from connectors.mysql.config import MySQLConfig
+engine = sa.create_engine(MySQLConfig.resolve().server_url(), poolclass=sa.pool.NullPool)
+with engine.connect() as conn:
+    print("yes" if conn.exec_driver_sql("SELECT @@log_bin").scalar() else "no")
+PY
+)
 
 step "Table (recreated: a rehearsal starts from an empty table)"
 $ETL init --recreate --yes
