@@ -39,13 +39,13 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from connectors import metrics
-from connectors.dynamodb.batch_writer import WriteRateLimiter
 from connectors.dynamodb.coalesced_writer import CoalescedWriter
 from connectors.dynamodb.beam_io import WriterSettings
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.dynamodb.reads import query_partition
 from connectors.dynamodb.transport import SignedHttpClient
 from connectors.dynamodb.wire import EncodedItem, encode_delete, encode_item
+from connectors.errors import RunStopped
 from connectors.mysql.beam_io import EngineDoFn
 from connectors.mysql.binlog import BinlogPosition, RowChange, SchemaChange
 from connectors.mysql.config import MySQLConfig
@@ -64,7 +64,7 @@ SUMMARY = "summary"
 FLUSH_EVERY = 2000
 
 
-class SyncRefused(RuntimeError):
+class SyncRefused(RunStopped):
     """The window holds a change sync must not apply; the message says what to do."""
 
 
@@ -89,7 +89,7 @@ class ApplyChangesFn(EngineDoFn):
         settings = self._writer_settings
         self._http = self._http_factory(self._dynamo, max_connections=settings.concurrency + 1)
         self._writes = CoalescedWriter(self._http, self._dynamo.table, settings.batch_size, settings.concurrency,
-                                       settings.policy, WriteRateLimiter(settings.write_units_per_second),
+                                       settings.policy, settings.rate_limiter(),
                                        settings.consumed_capacity, self._flush_every)
         self._content_types = None
         self._applied = Metrics.counter(metrics.NAMESPACE, metrics.SYNC_CHANGES_APPLIED)
@@ -253,7 +253,16 @@ class ApplyChangesFn(EngineDoFn):
         return found
 
     def _schema_changed(self, change: SchemaChange) -> None:
-        unmapped, missing = drift_of(self._engine, change.table)
+        """A DDL statement on a synced table, or on a table one of them joins: refused if it leaves
+        a column unmapped or gone (the schema-drift rule), else carried on with."""
+        synced = [t for t in self._checkpoints if t in SOURCE_SPECS]
+        affected = [t for t in synced if t == change.table or any(j.table == change.table
+                                                                   for j in SOURCE_SPECS[t].joins)]
+        unmapped, missing = [], []
+        for table in affected:
+            more_unmapped, more_missing = drift_of(self._engine, table)
+            unmapped += more_unmapped
+            missing += more_missing
         if unmapped or missing:
             raise SyncRefused(
                 f"{change.statement!r} at {change.position} changed {change.table}: "

@@ -5,7 +5,8 @@ of UnprocessedItems and after throttling, 5xx answers, resets and timeouts, boun
 attempts and time; a request-size limit computed from the items' JSON; a flush before a key
 repeats inside one batch; a batch DynamoDB refuses as invalid split in halves until the bad
 item stands alone (its batch-mates are written, it is returned as a failure); several
-requests in flight; a write-rate limit; and counts of everything.
+requests in flight; a write rate found from DynamoDB's push-backs (write_rate.py) under a hard
+ceiling; and counts of everything.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Callable
 
 from connectors.retry import RetryPolicy
 from connectors.dynamodb.transport import DynamoDBError
+from connectors.dynamodb.write_rate import WriteRateLimiter
+from connectors.errors import RunStopped
 from connectors.dynamodb.wire import MAX_REQUEST_BYTES, EncodedItem, batch_write_body
 
 MAX_BATCH_ITEMS = 25
@@ -30,32 +33,8 @@ ITEM_LEVEL_ERRORS = frozenset({"ValidationException", "SerializationException",
                                "ItemCollectionSizeLimitExceededException"})
 
 
-class WriteAborted(RuntimeError):
+class WriteAborted(RunStopped):
     """DynamoDB refuses every request (missing table, no access, bad credentials): stop the run."""
-
-
-class WriteRateLimiter:
-    """Token bucket in write units per second (one second of burst); None = unlimited."""
-
-    def __init__(self, units_per_second: float | None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
-        self._rate = units_per_second
-        self._clock, self._sleep = clock, sleep
-        self._tokens = units_per_second or 0.0
-        self._stamp = clock()
-        self._lock = threading.Lock()
-
-    def acquire(self, units: int) -> None:
-        if not self._rate:
-            return
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(self._rate, self._tokens + (now - self._stamp) * self._rate)
-            self._stamp = now
-            self._tokens -= units
-            wait = -self._tokens / self._rate if self._tokens < 0 else 0.0
-        if wait > 0:
-            self._sleep(wait)
 
 
 @dataclass
@@ -140,6 +119,8 @@ class BatchSender:
                 last_error = str(error)
                 if error.retryable:
                     self.stats.add(throttles=1 if error.throttle else 0)
+                    if error.throttle:
+                        self._limiter.on_pushback()
                     continue
                 if error.code in ITEM_LEVEL_ERRORS:
                     return self._isolate(pending, error)
@@ -155,6 +136,9 @@ class BatchSender:
             if pending:
                 self.stats.add(unprocessed_resent=len(pending))
                 last_error = f"{len(pending)} items returned as UnprocessedItems"
+                self._limiter.on_pushback()
+            else:
+                self._limiter.on_success()
         return []
 
     def _unprocessed(self, answer: dict, pending: list[EncodedItem]) -> set[tuple[str, str]]:
@@ -213,6 +197,11 @@ class BatchWriter:
         for future in self._in_flight:
             future.result()  # re-raises WriteAborted and the like
         self._in_flight = []
+
+    @property
+    def has_failures(self) -> bool:
+        """A cheap look (no lock) before take_failures(): per item, the lock would cost more than the rest."""
+        return bool(self._failures)
 
     def take_failures(self) -> list[WriteFailure]:
         with self._lock:

@@ -22,11 +22,12 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from connectors import metrics
-from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS, BatchSender, BatchWriter, WriteRateLimiter, WriteStats
+from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS, BatchSender, BatchWriter, WriteStats
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.dynamodb.reads import prefetched, scan_pages
 from connectors.retry import RetryPolicy
 from connectors.dynamodb.transport import SignedHttpClient
+from connectors.dynamodb.write_rate import AdaptiveWriteRate
 from connectors.dynamodb.wire import AfterWritten, EncodedItem
 from connectors.files.progress import ProgressFile
 from connectors.windowing import in_global_window
@@ -47,13 +48,17 @@ _COUNTERS = {
 @dataclass(frozen=True)
 class WriterSettings:
     """How a worker writes: items per request, requests in flight, its share of the write
-    rate (write units per second, None = unlimited), retry bounds, ConsumedCapacity asked."""
+    rate's ceiling (write units per second, None = none), retry bounds, ConsumedCapacity asked."""
 
     batch_size: int = MAX_BATCH_ITEMS
     concurrency: int = DEFAULT_CONCURRENCY
-    write_units_per_second: float | None = None
+    write_units_per_second: float | None = None  # the ceiling; below it the rate adapts to push-backs
     policy: RetryPolicy = RetryPolicy()
     consumed_capacity: bool = True
+
+    def rate_limiter(self) -> AdaptiveWriteRate:
+        """A worker's own limiter (made in setup(): it holds a lock and the worker's own history)."""
+        return AdaptiveWriteRate(self.write_units_per_second)
 
     def __post_init__(self):
         if not 1 <= self.batch_size <= MAX_BATCH_ITEMS:
@@ -84,7 +89,7 @@ class WriteBatchesFn(beam.DoFn):
             if settings.concurrency > 1 else None
         self._stats = WriteStats()
         self._sender = BatchSender(self._http, self._dynamo.table, settings.policy,
-                                   WriteRateLimiter(settings.write_units_per_second), self._stats,
+                                   settings.rate_limiter(), self._stats,
                                    consumed_capacity=settings.consumed_capacity)
         # The tool's own state items go through a sender of their own: they are not the run's items.
         self._state_stats = WriteStats()
@@ -109,7 +114,8 @@ class WriteBatchesFn(beam.DoFn):
         if element.origin is not None:
             self._seen[element.origin] = self._seen.get(element.origin, 0) + 1
         self._writer.put(element)
-        yield from self._failures()
+        if self._writer.has_failures:
+            yield from self._failures()
         if time.monotonic() - self._reported_at > REPORT_EVERY_SECONDS:
             self._report()
 

@@ -19,10 +19,11 @@ from botocore.exceptions import ClientError
 
 from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
+from connectors.errors import RunStopped
 from schema import state_items as state
 
 
-class LeaseLost(RuntimeError):
+class LeaseLost(RunStopped):
     """The run no longer holds the lease; it must not advance any checkpoint."""
 
 

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 import sqlalchemy as sa
 
+from connectors.errors import RunStopped
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.engines import engine as make_engine
 from connectors.mysql.key_ranges import KeyRange, quoted
@@ -76,7 +77,7 @@ def stream_range(engine: sa.Engine, source: SourceSpec, key_range: KeyRange,
             yield dict(zip(names, values))
 
 
-class ReadAborted(RuntimeError):
+class ReadAborted(RunStopped):
     """A key range could not be read within the retry bound; the message names table and range."""
 
 

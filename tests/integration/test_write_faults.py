@@ -184,3 +184,17 @@ def test_write_units_computed_in_advance_equal_what_dynamodb_reports(source, new
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["writes"]["consumed_write_units"] == report["totals"]["write_units"] > 0
     assert "as DynamoDB reported" in out
+
+
+def test_a_load_against_a_provisioned_capacity_settles_under_it_and_loses_nothing(source, new_table_config, tmp_path):
+    target = fresh(new_table_config)
+    dead_letters = tmp_path / "dead.jsonl"
+    with FaultProxy(target.endpoint_url, FaultPlan(capacity=600)) as proxy:
+        code, out, err = run_cli("migrate", "--mysql-url", source.url, "--endpoint-url", proxy.url,
+                                 "--table", target.table, "--dead-letter", str(dead_letters))
+    assert code == 0, out + err
+    assert not dead_letters.exists()
+    pushed_back = proxy.counts.injected.get("throttle", 0) + proxy.counts.injected.get("unprocessed", 0)
+    assert pushed_back >= 1, proxy.counts  # the capacity really was reached
+    assert pushed_back < proxy.counts.requests / 2, proxy.counts  # and the writer backed off instead of hammering
+    assert_deep_equal(source, target, tmp_path)

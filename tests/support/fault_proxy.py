@@ -5,7 +5,12 @@ At configured rates, for the operations it is told to disturb (BatchWriteItem by
 - `throttle`: answer 400 ProvisionedThroughputExceededException without forwarding;
 - `error_500`: answer 500 InternalServerError without forwarding;
 - `reset`: reset the connection, before forwarding or after (the write happened, the answer is lost);
-- `latency`: wait before forwarding (`latency_seconds`; `latency_rate` 1.0 delays every call).
+- `latency`: wait before forwarding (`latency_seconds`; `latency_rate` 1.0 delays every call);
+- `refuse`: answer every disturbed call 400 with this error code (UnrecognizedClientException:
+  refused credentials; ResourceNotFoundException: a missing table), as DynamoDB would;
+- `capacity`: behave as a provisioned table of that many write units per second (one second of
+  burst): a BatchWriteItem takes the items the tokens left cover, in order, and answers the rest
+  as UnprocessedItems; with no token left it answers 400 ProvisionedThroughputExceededException.
 `outage(seconds)` closes the listening socket (connections are refused) and resets open ones.
 
 Used by the fault tests and by the benchmark's latency runs; never by the product.
@@ -35,6 +40,8 @@ class FaultPlan:
     reset: float = 0.0
     latency_rate: float = 0.0
     latency_seconds: float = 0.0
+    refuse: str | None = None
+    capacity: float | None = None
     operations: tuple[str, ...] = ("BatchWriteItem",)
 
 
@@ -63,6 +70,9 @@ class FaultProxy:
         self._running = threading.Event()
         self._outage_until = 0.0
         self._connections: set[socket.socket] = set()
+        self._tokens = self.plan.capacity or 0.0
+        self._tokens_at = time.monotonic()
+        self._tokens_lock = threading.Lock()
         self._connections_lock = threading.Lock()
         self._thread = threading.Thread(target=self._accept_loop, name="fault-proxy", daemon=True)
 
@@ -102,6 +112,21 @@ class FaultProxy:
             return False
         with self._rng_lock:
             return self._rng.random() < rate
+
+    def take_capacity(self, units: list[int]) -> int:
+        """How many of these items' write units the table's capacity covers now (and spend them)."""
+        capacity = self.plan.capacity
+        with self._tokens_lock:
+            now = time.monotonic()
+            self._tokens = min(capacity, self._tokens + (now - self._tokens_at) * capacity)
+            self._tokens_at = now
+            taken = 0
+            for need in units:
+                if need > self._tokens:
+                    break
+                self._tokens -= need
+                taken += 1
+            return taken
 
     def choose(self, items: list) -> tuple[list, list]:
         """Split a batch: (forward, hold back), holding back at least one item."""
@@ -187,6 +212,12 @@ class _Handler(BaseHTTPRequestHandler):
         operation = self.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
         plan = proxy.plan
         disturbed = operation in plan.operations
+        if disturbed and plan.refuse:
+            proxy.counts.count("refuse")
+            return self._answer(400, {"__type": f"com.amazonaws.dynamodb.v20120810#{plan.refuse}",
+                                      "message": f"{plan.refuse} (injected)"})
+        if disturbed and operation == "BatchWriteItem" and plan.capacity:
+            return self._within_capacity(body)
         if disturbed and proxy.roll(plan.reset):
             if proxy.roll(0.5):
                 self._forward(body)  # the write happens; its answer is lost
@@ -209,6 +240,28 @@ class _Handler(BaseHTTPRequestHandler):
             return self._partial_batch(body)
         status, headers, data = self._forward(body)
         self._reply(status, headers.get("Content-Type", "application/x-amz-json-1.0"), data)
+
+    def _within_capacity(self, body: bytes):
+        request = json.loads(body)
+        (table, requests), = request["RequestItems"].items()
+        units = [max(1, -(-len(json.dumps(r)) // 1024)) for r in requests]
+        taken = self.proxy.take_capacity(units)
+        if taken == 0:
+            self.proxy.counts.count("throttle")
+            return self._answer(400, {"__type": "com.amazonaws.dynamodb.v20120810#"
+                                                 "ProvisionedThroughputExceededException",
+                                      "message": "The level of configured provisioned throughput for the table "
+                                                 "was exceeded (capacity mode)"})
+        if taken < len(requests):
+            self.proxy.counts.count("unprocessed")
+        request["RequestItems"] = {table: requests[:taken]}
+        status, headers, data = self._forward(json.dumps(request).encode("utf-8"))
+        if status != 200 or taken == len(requests):
+            return self._reply(status, headers.get("Content-Type", "application/x-amz-json-1.0"), data)
+        answer = json.loads(data)
+        unprocessed = answer.setdefault("UnprocessedItems", {})
+        unprocessed[table] = unprocessed.get(table, []) + requests[taken:]
+        self._answer(200, answer)
 
     def _partial_batch(self, body: bytes):
         request = json.loads(body)

@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from connectors.dynamodb.batch_writer import BatchSender, BatchWriter, WriteAborted, WriteRateLimiter, WriteStats
+from connectors.dynamodb.batch_writer import BatchSender, BatchWriter, WriteAborted, WriteStats
+from connectors.dynamodb.write_rate import AdaptiveWriteRate, WriteRateLimiter
 from connectors.retry import RetryPolicy
 from connectors.dynamodb.transport import DynamoDBError
 from connectors.dynamodb.wire import MAX_REQUEST_BYTES, EncodedItem, attribute_value, encode_item, item_json
@@ -186,3 +187,49 @@ def test_stats_are_safe_across_threads():
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: stats.add(requests=1), range(10_000)))
     assert stats.snapshot()["requests"] == 10_000
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 0.0
+        self.slept = 0.0
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept += seconds
+        self.now += seconds
+
+
+def test_adaptive_rate_is_unlimited_until_pushed_back_then_falls_to_what_was_sent():
+    t = FakeTime()
+    rate = AdaptiveWriteRate(clock=t.clock, sleep=t.sleep)
+    for _ in range(40):  # 1,000 units within half a second: no limit yet
+        rate.acquire(25)
+        t.now += 0.0125
+    assert rate.rate is None and t.slept == 0
+    rate.on_pushback()
+    assert rate.rate == pytest.approx(0.7 * 1000)  # what the last second carried, times 0.7
+    rate.on_pushback()  # the other requests in flight answer too: one cut per window
+    assert rate.rate == pytest.approx(700)
+
+
+def test_adaptive_rate_grows_each_quiet_window_and_never_passes_the_ceiling():
+    t = FakeTime()
+    rate = AdaptiveWriteRate(ceiling=800, clock=t.clock, sleep=t.sleep)
+    assert rate.rate == 800  # the ceiling is there from the start
+    rate.acquire(400)
+    t.now += 1.5
+    rate.on_pushback()
+    assert rate.rate == pytest.approx(0.7 * 400)
+    rate.on_success()  # the same window: no growth yet
+    assert rate.rate == pytest.approx(280)
+    for _ in range(30):
+        t.now += 1.0
+        rate.on_success()
+    assert rate.rate == 800
+    before = t.now
+    for _ in range(40):  # at 800 units/s, 1,000 units take 1.25 s (one second of burst is banked)
+        rate.acquire(25)
+    assert t.now - before == pytest.approx(0.25, abs=0.05)
