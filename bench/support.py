@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import statistics
+import resource
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ from connectors.mysql.config import MySQLConfig
 from pipelines.init_table import init_table
 from sample_data.generate import SeedCounts
 from sample_data.load import seed
+from schema.state_items import STATE_TYPES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ETL = os.path.join(os.path.dirname(sys.executable), "algoitny-etl")
@@ -73,6 +75,7 @@ class Measured:
     peak_rss_mb: float
     returncode: int
     stdout: str
+    cpu_seconds: float = 0.0  # user + system CPU of the command and the children it waited for
 
 
 def _tree_rss_kb(root_pid: int) -> int:
@@ -95,6 +98,7 @@ def _tree_rss_kb(root_pid: int) -> int:
 
 
 def measure(command: list[str], env: dict | None = None) -> Measured:
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, **(env or {})})
@@ -112,13 +116,33 @@ def measure(command: list[str], env: dict | None = None) -> Measured:
     out, _ = process.communicate()
     done.set()
     sampler.join()
-    return Measured(time.monotonic() - started, peak / 1024, process.returncode, out)
+    seconds = time.monotonic() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return Measured(seconds, peak / 1024, process.returncode, out, cpu)
 
 
-def item_count(config: DynamoDBConfig) -> int:
+def dynamodb_local_cpu_seconds() -> float | None:
+    """CPU seconds DynamoDB Local has used so far (None when this project did not start it)."""
+    try:
+        with open(os.path.join(ROOT, ".local", "dynamodb-local.pid")) as handle:
+            pid = int(handle.read().strip())
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, ValueError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def item_count(config: DynamoDBConfig, migrated_only: bool = False) -> int:
+    """Items in the table; `migrated_only`: leaving out the tool's own state (a migrate run's bookkeeping)."""
     client = clients.client(config)
     total = 0
-    for page in client.get_paginator("scan").paginate(TableName=config.table, Select="COUNT"):
+    scan = {"TableName": config.table, "Select": "COUNT"}
+    if migrated_only:
+        names = {f":t{n}": {"S": tp} for n, tp in enumerate(sorted(STATE_TYPES))}
+        scan.update(FilterExpression=f"NOT tp IN ({', '.join(names)})", ExpressionAttributeValues=names)
+    for page in client.get_paginator("scan").paginate(**scan):
         total += page["Count"]
     return total
 

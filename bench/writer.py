@@ -1,6 +1,6 @@
 """Benchmark: the migration's writer against a hand-written loader and a raw ceiling.
 
-    python -m bench.writer [--rows 100000] [--memory-rows 1000000] [--skip-memory]
+    python -m bench.writer [--rows 100000] [--rounds 3] [--memory-rows 1000000] [--skip-memory] [--skip-latency]
 
 One run, the same seeded `usage_logs` (all rows live, so every row is an item), the same
 DynamoDB Local, a fresh table for each contender:
@@ -9,6 +9,9 @@ DynamoDB Local, a fresh table for each contender:
       (only the sending is timed);
   (c) `algoitny-etl migrate --entity usage` (reading MySQL, mapping, writing; wall time of
       the whole command, pipeline start-up included).
+(a), (b), (c) alternate over --rounds rounds; medians. For each run, the CPU per item of the
+contender's process (user + system, the whole process: interpreter start and imports included)
+and of DynamoDB Local (from /proc, when this project started it).
 Then (a) and (c) again with 20 ms added to every BatchWriteItem by the fault proxy, and the
 peak RSS of (c) at --rows and at --memory-rows.
 """
@@ -36,7 +39,7 @@ from tests.support.fault_proxy import FaultPlan, FaultProxy
 
 ULOG = ITEM_SPECS["ulog"]
 THREADS = 8
-ROUNDS = 2
+ROUNDS = 3
 
 
 def baseline_batch_writer(source, target: DynamoDBConfig) -> float:
@@ -90,11 +93,12 @@ def migrate(source, target: DynamoDBConfig, endpoint: str | None = None, *extra:
     return measured
 
 
-def in_subprocess(name: str, source, table: str, endpoint: str) -> float:
-    """Run (a) or (b) in a fresh interpreter, like (c), and return its seconds."""
+def in_subprocess(name: str, source, table: str, endpoint: str) -> support.Measured:
+    """Run (a) or (b) in a fresh interpreter, like (c): the seconds it timed itself, its CPU."""
     out = support.measure([sys.executable, "-m", "bench.writer", "--run", name, source.url, table, endpoint])
     assert out.returncode == 0, out.stdout
-    return float(out.stdout.strip().splitlines()[-1])
+    out.seconds = float(out.stdout.strip().splitlines()[-1])
+    return out
 
 
 def main(argv: list[str]) -> None:
@@ -102,6 +106,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--memory-rows", type=int, default=1_000_000)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true", help="leave out the runs through a 20 ms proxy")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="alternating rounds of (a), (b), (c)")
     parser.add_argument("--run", nargs=4, metavar=("WHICH", "MYSQL_URL", "TABLE", "ENDPOINT"))
     args = parser.parse_args(argv)
     if args.run:
@@ -115,37 +121,50 @@ def main(argv: list[str]) -> None:
     source = support.seed_usage(args.rows)
     items = args.rows
     runs: dict[str, list[float]] = {"a": [], "b": [], "c": [], "c_total": []}
-    for name in ("a", *("b", "c", "c_total") * ROUNDS):  # alternating: the machine's noise hits all
+    cpu: dict[str, list[float]] = {name: [] for name in runs}  # ms of the contender's CPU per item
+    ddb_cpu: dict[str, list[float]] = {name: [] for name in runs}  # ms of DynamoDB Local's CPU per item
+    for name in ("a", "b", "c", "c_total") * args.rounds:  # alternating: the machine's noise hits all
         target = support.fresh_table(f"bench_writer_{name}")
+        ddb_before = support.dynamodb_local_cpu_seconds()
         if name.startswith("c"):
             extra = ("--consumed-capacity", "total") if name == "c_total" else ()
-            seconds = migrate(source, target, None, *extra).seconds
+            measured = migrate(source, target, None, *extra)
         else:
-            seconds = in_subprocess(name, source, target.table, target.endpoint_url)
-        assert support.item_count(target) == items
+            measured = in_subprocess(name, source, target.table, target.endpoint_url)
+        ddb_after = support.dynamodb_local_cpu_seconds()
+        assert support.item_count(target, migrated_only=True) == items
         support.drop_table(target)  # each contender starts from the same DynamoDB Local state
-        runs[name].append(items / seconds)
-        print(f"  ({name}) {runs[name][-1]:,.0f} items/s")
+        runs[name].append(items / measured.seconds)
+        cpu[name].append(measured.cpu_seconds * 1000 / items)
+        if ddb_before is not None and ddb_after is not None:
+            ddb_cpu[name].append((ddb_after - ddb_before) * 1000 / items)
+        print(f"  ({name}) {runs[name][-1]:,.0f} items/s, {cpu[name][-1]:.3f} ms CPU per item"
+              + (f", DynamoDB Local {ddb_cpu[name][-1]:.3f} ms" if ddb_cpu[name] else ""))
     rates = {name: support.median(values) for name, values in runs.items()}
+    paired = [c / a for a, c in zip(runs["a"], runs["c"])]
+    print(f"  (c)/(a) round by round: {', '.join(f'{r:.2f}' for r in paired)}; median {support.median(paired):.2f}")
     slow = {}
-    for name in ("a", "c"):
+    for name in () if args.skip_latency else ("a", "c"):
         target = support.fresh_table(f"bench_writer_{name}_latency")
         with FaultProxy(target.endpoint_url, FaultPlan(latency_rate=1.0, latency_seconds=0.02)) as proxy:
-            seconds = migrate(source, target, proxy.url).seconds if name == "c" else in_subprocess(
-                name, source, target.table, proxy.url)
-        assert support.item_count(target) == items
+            seconds = (migrate(source, target, proxy.url) if name == "c" else in_subprocess(
+                name, source, target.table, proxy.url)).seconds
+        assert support.item_count(target, migrated_only=True) == items
         support.drop_table(target)
         slow[name] = items / seconds
         print(f"  ({name}) with 20 ms latency: {slow[name]:,.0f} items/s")
 
-    print(f"\n| {items:,} usage_logs rows | items/s (median of {ROUNDS} for b, c) | vs (a) | vs (b) |"
-          "\n|---|---:|---:|---:|")
+    print(f"\n| {items:,} usage_logs rows | items/s (median of {args.rounds}) | vs (a) | vs (b) "
+          "| its CPU per item | DynamoDB Local's CPU per item |\n|---|---:|---:|---:|---:|---:|")
     for name, label in (("a", "(a) batch_writer() loop"), ("b", "(b) raw ceiling, 8 threads"),
                         ("c", "(c) algoitny-etl migrate"),
                         ("c_total", "(c) with --consumed-capacity total")):
-        print(f"| {label} | {rates[name]:,.0f} | {rates[name] / rates['a']:.2f}x | {rates[name] / rates['b']:.2f}x |")
-    print(f"| (a) with 20 ms latency | {slow['a']:,.0f} | | |")
-    print(f"| (c) with 20 ms latency | {slow['c']:,.0f} | {slow['c'] / slow['a']:.2f}x of (a) at 20 ms | |")
+        ddb = f"{support.median(ddb_cpu[name]):.3f} ms" if ddb_cpu[name] else "n/a"
+        print(f"| {label} | {rates[name]:,.0f} | {rates[name] / rates['a']:.2f}x | {rates[name] / rates['b']:.2f}x "
+              f"| {support.median(cpu[name]):.3f} ms | {ddb} |")
+    if slow:
+        print(f"| (a) with 20 ms latency | {slow['a']:,.0f} | | | | |")
+        print(f"| (c) with 20 ms latency | {slow['c']:,.0f} | {slow['c'] / slow['a']:.2f}x of (a) at 20 ms | | | |")
 
     if not args.skip_memory:
         peaks = {}

@@ -86,8 +86,12 @@ def fits_dynamodb_number(value: Decimal | int) -> bool:
 def epoch_seconds(moment: _dt.datetime) -> Decimal:
     """UTC epoch seconds with the microseconds kept exactly: 1759912345.123456."""
     moment = as_utc(moment)
-    whole = calendar.timegm(moment.timetuple())
-    return plain_decimal(Decimal(whole) + Decimal(moment.microsecond) * _MICRO)
+    delta = moment - EPOCH
+    whole = delta.days * 86_400 + delta.seconds
+    micro = moment.microsecond
+    if whole >= 0:  # the common case, built from text: exact, and without normalising a Decimal
+        return Decimal(f"{whole}.{micro:06d}".rstrip("0")) if micro else Decimal(whole)
+    return plain_decimal(Decimal(whole) + Decimal(micro) * _MICRO)
 
 
 def from_epoch_seconds(value: Decimal | int) -> _dt.datetime:
@@ -347,8 +351,14 @@ def _native(value: object) -> object:
     raise _NotNative
 
 
-def parse_json(text: str) -> object:
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+# One decoder for every call: json.loads with options would build a new one each time.
+_JSON_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def parse_json(text: str | bytes) -> object:
+    if isinstance(text, (bytes, bytearray)):
+        text = text.decode("utf-8")
+    return _JSON_DECODER.decode(text)
 
 
 @dataclass(frozen=True)

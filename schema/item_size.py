@@ -46,7 +46,7 @@ def number_size(value: int | Decimal) -> int:
 def value_size(value: object) -> int:
     kind = type(value)
     if kind is str:
-        return len(value.encode("utf-8"))
+        return len(value) if value.isascii() else len(value.encode("utf-8"))
     if kind is int or kind is Decimal:
         return number_size(value)
     if value is None or kind is bool:

@@ -26,19 +26,23 @@ def _bucket_top(bucket: int) -> int:
     return math.ceil(BUCKET_RATIO ** (bucket + 1))
 
 
+def _extra_per_name(tp: str) -> tuple[dict[str, int], int, int]:
+    """(dat name -> bytes its full column name adds, what `crt` adds, what `upd` adds) for an item type."""
+    spec = ITEM_SPECS[tp]
+    per_name = {a.short: len(a.column.encode("utf-8")) - len(a.short.encode("utf-8")) for a in spec.attributes}
+    per_name["id"] = len(spec.id_column) - len("id")
+    return per_name, len(spec.created) - len("crt"), (len(spec.updated) - len("upd")) if spec.updated else 0
+
+
+_EXTRA = {tp: _extra_per_name(tp) for tp in ITEM_SPECS}  # derived from the specs once
+
+
 def long_name_extra_bytes(item: dict) -> int:
     """Bytes the item would add with full column names instead of short ones."""
-    spec = ITEM_SPECS[item["tp"]]
-    extra = 0
-    dat = item.get("dat", {})
-    for attribute in spec.attributes:
-        if attribute.short in dat:
-            extra += len(attribute.column.encode("utf-8")) - len(attribute.short.encode("utf-8"))
-    if spec.id_column != "id" and "id" in dat:
-        extra += len(spec.id_column) - len("id")
-    extra += len(spec.created) - len("crt")
-    if spec.updated and "upd" in item:
-        extra += len(spec.updated) - len("upd")
+    per_name, created, updated = _EXTRA[item["tp"]]
+    extra = created + (updated if "upd" in item else 0)
+    for name in item.get("dat", ()):
+        extra += per_name.get(name, 0)
     return extra
 
 

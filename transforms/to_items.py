@@ -57,6 +57,7 @@ class RowToItems(beam.DoFn):
         self._duplicates_seen = None
         self._duplicates = {}
         self._stats = {}
+        self._expired_in_bundle = dict.fromkeys(self._expired, 0)
         self._ranges: dict[str, list[int]] = {}  # origin -> [rows, items, dead letters] in this bundle
 
     def _range_end(self, end: RangeEnd):
@@ -67,8 +68,13 @@ class RowToItems(beam.DoFn):
         yield AfterWritten(end.origin, items, encode_item(done))
 
     def finish_bundle(self):
+        # Counted per bundle, not per item: a Beam counter's increment costs more than the rest of a count.
         for tp, stats in self._stats.items():
+            self._mapped[tp].inc(stats.items)
             yield in_global_window(beam.pvalue.TaggedOutput(MEASURE, (tp, stats)))
+        for tp, count in self._expired_in_bundle.items():
+            if count:
+                self._expired[tp].inc(count)
 
     def _colliding(self, duplicates) -> dict:
         """(tp, identity) -> the row keys sharing it, built once per bundle from the side input."""
@@ -117,9 +123,8 @@ class RowToItems(beam.DoFn):
             return
         for spec, encoded, measured in built:
             if encoded is None:
-                self._expired[spec.tp].inc()
+                self._expired_in_bundle[spec.tp] += 1
                 continue
-            self._mapped[spec.tp].inc()
             stats = self._stats.get(spec.tp)
             if stats is None:
                 stats = self._stats[spec.tp] = SizeStats()

@@ -12,6 +12,7 @@ import base64
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from schema.item_size import item_size, write_units
 
@@ -24,12 +25,12 @@ _PUT_WRAPPER_BYTES = len(_PUT_OPEN) + len(_PUT_CLOSE) + 1  # and the comma betwe
 _DELETE_WRAPPER_BYTES = len(_DELETE_OPEN) + len(_DELETE_CLOSE) + 1
 
 
-@dataclass(frozen=True)
-class EncodedItem:
+class EncodedItem(NamedTuple):
     """A write ready to send: its keys (to batch and match UnprocessedItems), its type, its
     DynamoDB JSON as UTF-8 bytes (encoded once; requests are joins of them), and the write
     units it costs. A put carries the whole item; a delete (`delete=True`) only the key.
-    `origin` names where the item came from (a key range), for AfterWritten."""
+    `origin` names where the item came from (a key range), for AfterWritten. A NamedTuple:
+    one is made per item, and it costs a third of a frozen dataclass to make."""
 
     pk: str
     sk: str
