@@ -5,7 +5,9 @@ New users sign up and log in, change their email and Google id (set, changed, cl
 problems are added with test cases, edited, renamed (a new problem number moves the problem
 and its test cases to a new key) and deleted; history rows are added, made public or private
 and given hints; usage logs pile up; jobs progress and finish; task results come and go.
-Deterministic for a seed, in transactions of a few statements, as the app commits them.
+The choices are deterministic for a seed; new emails, problem numbers and task ids carry a
+tag unique to the burst, so bursts can follow one another. Transactions of a few statements,
+as the app commits them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import random
+import uuid
 from collections import Counter
 
 import sqlalchemy as sa
@@ -217,12 +220,13 @@ def burst(config: MySQLConfig, changes: int, seed: int = 7, mix: tuple[float, fl
           per_transaction: int = 20) -> Counter:
     """About `changes` row changes, inserts/updates/deletes in the proportions of `mix`; what was done."""
     rng = random.Random(seed)
+    burst_tag = uuid.uuid4().hex[:8]
     engine = engines.engine(config)
     done: Counter = Counter()
     try:
         while sum(done.values()) < changes:
             with engine.begin() as conn:
-                activity = Activity(conn, rng, f"s{seed}t{sum(done.values())}")
+                activity = Activity(conn, rng, f"{burst_tag}t{sum(done.values())}")
                 for _ in range(per_transaction):
                     group = rng.choices((INSERTS, UPDATES, DELETES), weights=mix)[0]
                     operation = rng.choice(group)

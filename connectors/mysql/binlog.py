@@ -226,9 +226,9 @@ def read_window(config: MySQLConfig, start: BinlogPosition, end: BinlogPosition,
                                     _image(row, "after", event) if kind != "delete" else None,
                                     position, int(event.timestamp))
             elif isinstance(event, QueryEvent):
-                statement = event.query if isinstance(event.query, str) else event.query.decode("utf-8", "replace")
+                statement = _text(event.query)
                 if _DDL.match(statement):
-                    for table in sorted(t for t in tables if re.search(rf"`?\b{re.escape(t)}\b`?", statement)):
+                    for table in ddl_targets(statement, _text(event.schema), database, tables):
                         seq += 1
                         yield SchemaChange(seq, table, statement.strip(), position)
             if position.order() >= stop:
@@ -243,6 +243,24 @@ def read_window(config: MySQLConfig, start: BinlogPosition, end: BinlogPosition,
         raise
     finally:
         stream.close()
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else bytes(value or b"").decode("utf-8", "replace")
+
+
+def ddl_targets(statement: str, default_schema: str, database: str, tables: frozenset[str]) -> list[str]:
+    """Which of `tables` of `database` a DDL statement names. DDL events come from every schema of
+    the server: a name qualified with our database is ours; an unqualified one only when the
+    statement ran with our database as its default; a name qualified with another one never."""
+    found = []
+    for table in sorted(tables):
+        for match in re.finditer(rf"(?:`?(\w+)`?\s*\.\s*)?`?\b{re.escape(table)}\b`?", statement):
+            qualifier = match.group(1)
+            if qualifier == database or (qualifier is None and default_schema == database):
+                found.append(table)
+                break
+    return found
 
 
 def _image(row: dict, side: str, event) -> dict:

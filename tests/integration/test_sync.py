@@ -159,6 +159,16 @@ def test_two_syncs_at_once_one_works_and_one_is_skipped(migrated):
     deep_verify_is_clean(source, target)
 
 
+def test_ddl_in_another_database_of_the_server_is_not_ours(migrated, new_binlog_database):
+    source, target = migrated
+    other = seeded(new_binlog_database("algoitny_other"))  # CREATE/DROP TABLE users ... elsewhere, in the window
+    execute(other, "ALTER TABLE users ADD COLUMN nickname VARCHAR(20) NULL")
+    burst(source, 50, seed=2)
+    code, out, err = sync(source, target)
+    assert code == 0, out + err
+    deep_verify_is_clean(source, target)
+
+
 def test_dry_run_writes_nothing_and_advances_nothing(migrated):
     source, target = migrated
     burst(source, 200, seed=9)
