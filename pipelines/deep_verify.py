@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 
-from connectors.dynamodb.batch_writer import WriteAborted
+from connectors.errors import RunStopped
 from connectors.dynamodb.beam_io import WriteToDynamoDB
 from connectors.files.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
 from pipelines import common
@@ -99,7 +99,7 @@ def scope_of(settings) -> DeepCompareScope:
 def _run(pipeline_options, build, *args) -> None:
     pipeline = beam.Pipeline(options=pipeline_options)
     build(pipeline, *args)
-    pipeline.run().wait_until_finish()
+    common.run_pipeline(pipeline)
 
 
 def find(settings, pipeline_options) -> Findings:
@@ -151,7 +151,7 @@ def run_deep(settings, pipeline_options) -> int:
     if settings.repair and differing:
         try:
             outcome = repair(settings, pipeline_options, findings)
-        except WriteAborted as error:
+        except RunStopped as error:
             print(f"verify: repair stopped: {error}", file=sys.stderr)
             return common.EXIT_CANNOT_RUN
         deep_verify_report.print_repair(types, outcome)

@@ -13,20 +13,20 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from connectors.dynamodb.admin import TableCheckError, check_table_ready
-from connectors.dynamodb.batch_writer import WriteAborted
 from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.dynamodb.run_state import RunStateError, RunStore
 from connectors.dynamodb.sync_state import SyncState
-from connectors.errors import ConfigError
+from connectors.errors import ConfigError, RunStopped
 from connectors.files.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
 from connectors.mysql.beam_io import ReadKeyRanges
 from connectors.mysql.binlog import BinlogPosition
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
-from connectors.mysql.queries import ReadAborted, count_rows
+from connectors.mysql.queries import count_rows
 from pipelines import common, options
 from pipelines.migrate_plan import ReadPlan, find_run, plan_dry_run, plan_new_run, plan_resume
+from pipelines.runners import is_distributed
 from reports import migrate_report
 from reports.progress_printer import ProgressPrinter
 from transforms.duplicate_keys import FindDuplicateKeys
@@ -36,7 +36,7 @@ from transforms.to_items import ToItems
 DESCRIPTION = "read MySQL, map rows to items, write them (--dry-run writes nothing)"
 OPTION_CLASSES = (options.SourceOptions, options.TargetOptions, options.EntityOptions, options.ReadOptions,
                   options.MappingOptions, options.WriteOptions, options.DryRunOptions, options.DeadLetterOptions,
-                  options.ReportOptions, options.MigrateOptions)
+                  options.ReportOptions, options.MigrateOptions, options.RunnerOptions)
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,7 @@ def settings_from(args, pipeline_options: PipelineOptions) -> MigrateSettings:
 
 def local_progress_dir(pipeline_options: PipelineOptions) -> str | None:
     """Workers report progress through files only where they share the driver's disk."""
-    runner = pipeline_options.get_all_options().get("runner")
-    if runner not in (None, "DirectRunner", "direct", "SwitchingDirectRunner", "BundleBasedDirectRunner"):
+    if is_distributed(pipeline_options):
         return None
     return tempfile.mkdtemp(prefix="algoitny-etl-progress-")
 
@@ -153,7 +152,7 @@ def planned(args, settings: MigrateSettings) -> MigrateSettings:
 def run(argv: list[str] | None = None) -> int:
     try:
         args, beam_args = options.parse("algoitny-etl migrate", DESCRIPTION, argv, OPTION_CLASSES)
-        pipeline_options = PipelineOptions(beam_args)
+        pipeline_options = common.beam_options(args, beam_args)
         settings = settings_from(args, pipeline_options)
         if not settings.dry_run:
             check_table_ready(settings.dynamo)
@@ -186,7 +185,7 @@ def run(argv: list[str] | None = None) -> int:
         settings = dataclasses.replace(settings, progress_dir=local_progress_dir(pipeline_options))
         try:
             counts = run_pipeline(settings, pipeline_options)
-        except (WriteAborted, ReadAborted) as error:
+        except RunStopped as error:
             print(f"migrate: stopped: {error}", file=sys.stderr)
             if plan.run is not None:
                 print(f"migrate: `algoitny-etl migrate --resume {plan.run_id}` goes on once the cause is fixed",
@@ -219,8 +218,7 @@ def run_pipeline(settings: MigrateSettings, pipeline_options: PipelineOptions) -
     try:
         if printer:
             printer.start()
-        result = pipeline.run()
-        result.wait_until_finish()
+        result = common.run_pipeline(pipeline)
     finally:
         if printer:
             printer.stop()

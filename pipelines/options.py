@@ -33,10 +33,22 @@ class UsageError(ValueError):
     """The command line cannot be run as given; the message says what to change."""
 
 
+class RunnerOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--allow-untested-runner", action="store_true",
+                            help="run on a Beam runner this tool has not been proven on (pipelines/runners.py)")
+
+
 class SourceOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser):
         parser.add_argument("--mysql-url", help="SQLAlchemy URL of the source database (env MYSQL_URL)")
+        parser.add_argument("--mysql-password-secret", metavar="SECRET_ID",
+                            help="AWS Secrets Manager secret holding the MySQL password, read by each worker "
+                                 "where it connects (env MYSQL_PASSWORD_SECRET); or MYSQL_PASSWORD / "
+                                 "MYSQL_PASSWORD_FILE in each process's environment. Keep the password out of the URL "
+                                 "on a distributed runner: the URL travels inside the pipeline")
 
 
 class TargetOptions(PipelineOptions):

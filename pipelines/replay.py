@@ -15,13 +15,11 @@ import time
 from dataclasses import dataclass
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from connectors.dynamodb.admin import TableCheckError, check_table_ready
-from connectors.dynamodb.batch_writer import WriteAborted
 from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
 from connectors.dynamodb.config import DynamoDBConfig
-from connectors.errors import ConfigError
+from connectors.errors import ConfigError, RunStopped
 from connectors.files.json_lines import WriteJsonLines, iter_json_lines, remove_if_empty
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
@@ -31,7 +29,7 @@ from transforms.replay_items import ItemsFromDeadLetters
 
 DESCRIPTION = "re-send what a run dead-lettered, once the cause is fixed"
 OPTION_CLASSES = (options.SourceOptions, options.TargetOptions, options.MappingOptions, options.WriteOptions,
-                  options.DeadLetterOptions)
+                  options.DeadLetterOptions, options.RunnerOptions)
 POSITIONALS = (options.Positional("path", "a dead-letter file written by migrate (any Beam filesystem path)"),)
 
 
@@ -69,7 +67,7 @@ def run(argv: list[str] | None = None) -> int:
         args, beam_args = options.parse("algoitny-etl replay", DESCRIPTION, argv, OPTION_CLASSES, POSITIONALS)
         stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         new_path = args.dead_letter or f"{os.path.splitext(args.path)[0]}.replay-{stamp}.jsonl"
-        pipeline_options = PipelineOptions(beam_args)
+        pipeline_options = common.beam_options(args, beam_args)
         dynamo = common.dynamodb_config(args)
         settings = ReplaySettings(common.mysql_config(args), dynamo, now, args.compress_over,
                                   common.writer_settings(args, pipeline_options, dynamo))
@@ -87,9 +85,8 @@ def run(argv: list[str] | None = None) -> int:
     pipeline = beam.Pipeline(options=pipeline_options)
     build_pipeline(pipeline, settings, args.path, new_path)
     try:
-        result = pipeline.run()
-        result.wait_until_finish()
-    except WriteAborted as error:
+        common.run_pipeline(pipeline)
+    except RunStopped as error:
         print(f"replay: stopped: {error}", file=sys.stderr)
         return common.EXIT_CANNOT_RUN
     still, _ = survey(new_path)

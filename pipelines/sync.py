@@ -29,32 +29,31 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from connectors.dynamodb.admin import TableCheckError, check_table_ready
-from connectors.dynamodb.batch_writer import WriteAborted
 from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.dynamodb.sync_state import Checkpoint, LeaseLost, SyncState
-from connectors.errors import ConfigError
+from connectors.errors import ConfigError, RunStopped
 from connectors.files.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
 from connectors.mysql import binlog, engines
 from connectors.mysql.beam_io import BinlogWindow, ReadBinlogWindow, ReadChangedRows
-from connectors.mysql.binlog import BinlogPosition, BinlogUnavailable
+from connectors.mysql.binlog import BinlogPosition
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
-from connectors.mysql.queries import ReadAborted
 from pipelines import common, options
 from reports import sync_report
 from schema.compression import AS_NEEDED
 from schema.entities import SOURCE_SPECS, item_types_for
-from transforms.sync_changes import ApplyChanges, SyncRefused
+from transforms.sync_changes import ApplyChanges
 from transforms.to_items import ToItems
 
 DESCRIPTION = "carry MySQL's changes since the last run (binary log) to the table; run it on a schedule"
 OPTION_CLASSES = (options.SourceOptions, options.TargetOptions, options.EntityOptions, options.DryRunOptions,
-                  options.DeadLetterOptions, options.ReportOptions, options.WriteOptions, options.SyncOptions)
+                  options.DeadLetterOptions, options.ReportOptions, options.WriteOptions, options.SyncOptions,
+                  options.RunnerOptions)
 EXIT_LEASE_HELD = 3
 
 
-class SyncCannotRun(RuntimeError):
+class SyncCannotRun(RunStopped):
     """The run cannot start; the message says what to do."""
 
 
@@ -195,7 +194,7 @@ def build_watermark_pipeline(p: beam.Pipeline, settings: SyncSettings, checkpoin
 def run(argv: list[str] | None = None) -> int:
     try:
         args, beam_args = options.parse("algoitny-etl sync", DESCRIPTION, argv, OPTION_CLASSES)
-        pipeline_options = PipelineOptions(beam_args)
+        pipeline_options = common.beam_options(args, beam_args)
         settings = settings_from(args, pipeline_options)
         check_table_ready(settings.dynamo)
         check_source_tables(settings.mysql, settings.tables)
@@ -213,7 +212,7 @@ def run(argv: list[str] | None = None) -> int:
     with LeaseKeeper(state, owner, settings.lease_seconds) as lease:
         try:
             return sync(settings, pipeline_options, state, owner, lease)
-        except (SyncCannotRun, SyncRefused, BinlogUnavailable, WriteAborted, ReadAborted, LeaseLost) as error:
+        except RunStopped as error:
             print(f"sync: {error}", file=sys.stderr)
             print("sync: the checkpoint was not advanced; the next run reads this window again", file=sys.stderr)
             return common.EXIT_CANNOT_RUN
@@ -247,7 +246,7 @@ def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncS
     if build is not None:
         pipeline = beam.Pipeline(options=pipeline_options)
         build[0](pipeline, settings, *build[1:])
-        pipeline.run().wait_until_finish()
+        common.run_pipeline(pipeline)
         records = read_json_lines(settings.summary_path)
         dead = len(read_json_lines(settings.dead_letter_path))
     by_type, overall, last_commit = sync_report.summarize(records)

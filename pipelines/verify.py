@@ -18,7 +18,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from connectors.dynamodb.admin import TableCheckError, check_table_ready
 from connectors.dynamodb.beam_io import WriterSettings
 from connectors.dynamodb.config import DynamoDBConfig
-from connectors.errors import ConfigError
+from connectors.errors import ConfigError, RunStopped
 from connectors.files.json_lines import WriteJsonLines, read_json_lines
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
@@ -31,7 +31,7 @@ from transforms.counts import CountSourceItems, CountTableItems
 DESCRIPTION = "compare both sides: counts per entity, or every item with --deep"
 OPTION_CLASSES = (options.SourceOptions, options.TargetOptions, options.EntityOptions, options.ReadOptions,
                   options.ReportOptions, options.VerifyOptions, options.DryRunOptions, options.DeadLetterOptions,
-                  options.WriteOptions)
+                  options.WriteOptions, options.RunnerOptions)
 MIN_SEGMENTS = 8
 
 
@@ -112,7 +112,7 @@ def settings_from(args, pipeline_options: PipelineOptions) -> VerifySettings:
 def run(argv: list[str] | None = None) -> int:
     try:
         args, beam_args = options.parse("algoitny-etl verify", DESCRIPTION, argv, OPTION_CLASSES)
-        pipeline_options = PipelineOptions(beam_args)
+        pipeline_options = common.beam_options(args, beam_args)
         settings = settings_from(args, pipeline_options)
         for warning in check_source_tables(settings.mysql, settings.tables, allow_unmapped=True):
             print(f"warning: {warning}", file=sys.stderr)
@@ -125,11 +125,15 @@ def run(argv: list[str] | None = None) -> int:
         common.ensure_parent(settings.dead_letter_path)
     mode = ("deep, repairing" if settings.repair and not settings.dry_run else "deep") if settings.deep else "counts"
     print(f"verify {mode}: {settings.mysql.masked()} against {settings.dynamo.describe()}")
-    if settings.deep:
-        return run_deep(settings, pipeline_options)
-    pipeline = beam.Pipeline(options=pipeline_options)
-    build_pipeline(pipeline, settings)
-    pipeline.run().wait_until_finish()
+    try:
+        if settings.deep:
+            return run_deep(settings, pipeline_options)
+        pipeline = beam.Pipeline(options=pipeline_options)
+        build_pipeline(pipeline, settings)
+        common.run_pipeline(pipeline)
+    except RunStopped as error:
+        print(f"verify: stopped: {error}", file=sys.stderr)
+        return common.EXIT_CANNOT_RUN
     counts = {record["tp"]: record for record in read_json_lines(settings.results_path)}
     differing = verify_report.report(item_types_for(settings.tables), counts)
     return common.EXIT_DIFFERENCES if differing else common.EXIT_OK

@@ -34,15 +34,15 @@ from typing import Iterator
 
 import pymysql
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
+from connectors.errors import RunStopped
 from connectors.mysql.config import MySQLConfig
 
 ROW_EVENT_KINDS = {"WriteRowsEvent": "insert", "UpdateRowsEvent": "update", "DeleteRowsEvent": "delete"}
 _DDL = re.compile(r"^\s*(?:/\*.*?\*/\s*)*(ALTER|RENAME|DROP|TRUNCATE|CREATE)\b", re.IGNORECASE | re.DOTALL)
 
 
-class BinlogUnavailable(RuntimeError):
+class BinlogUnavailable(RunStopped):
     """The binary log cannot be read as sync needs it; the message says how to fix that."""
 
 
@@ -189,7 +189,7 @@ def check_not_purged(conn: sa.Connection, position: BinlogPosition) -> None:
 
 
 def connection_settings(config: MySQLConfig) -> dict:
-    url = make_url(config.url)
+    url = config.connect_url()
     return {"host": url.host or "127.0.0.1", "port": url.port or 3306, "user": url.username or "root",
             "password": url.password or "", "charset": "utf8mb4"}
 

@@ -9,7 +9,7 @@ from connectors.mysql.config import MySQLConfig
 
 def engine(config: MySQLConfig, *, pool_size: int = 2) -> sa.Engine:
     return sa.create_engine(
-        config.url,
+        config.connect_url(),
         pool_size=pool_size,
         max_overflow=2,
         pool_pre_ping=True,

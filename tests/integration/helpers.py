@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 
 import sqlalchemy as sa
@@ -63,3 +68,29 @@ def scan_all(target: DynamoDBConfig) -> list[dict]:
 
 def counts_by_type(items: list[dict]) -> Counter:
     return Counter(item["tp"]["S"] for item in items)
+
+
+def count_type(target, tp: str) -> int:
+    client = clients.client(target)
+    total = 0
+    for page in client.get_paginator("scan").paginate(
+            TableName=target.table, FilterExpression="tp = :tp", ExpressionAttributeValues={":tp": {"S": tp}},
+            Select="COUNT"):
+        total += page["Count"]
+    return total
+
+
+def start_migrate(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "migrate", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=os.getcwd())
+
+
+def kill_when(process: subprocess.Popen, ready, timeout: float = 120) -> None:
+    """SIGKILL `process` as soon as `ready()` holds (the run must still be going then)."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert process.poll() is None, f"the run ended before the kill point:\n{process.stdout.read()}"
+        assert time.monotonic() < deadline, "the kill point never came"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)

@@ -12,10 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -25,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from connectors.dynamodb import clients
 from pipelines.init_table import init_table
-from tests.integration.helpers import connection_flags, run_cli, scan_all, seeded
+from tests.integration.helpers import connection_flags, count_type, kill_when, run_cli, scan_all, seeded, start_migrate
 
 pytestmark = pytest.mark.integration
 
@@ -34,32 +30,6 @@ def new_target(new_table_config, prefix):
     target = new_table_config(prefix)
     assert init_table(target, out=io.StringIO()) == 0
     return target
-
-
-def count_type(target, tp: str) -> int:
-    client = clients.client(target)
-    total = 0
-    for page in client.get_paginator("scan").paginate(
-            TableName=target.table, FilterExpression="tp = :tp", ExpressionAttributeValues={":tp": {"S": tp}},
-            Select="COUNT"):
-        total += page["Count"]
-    return total
-
-
-def start_migrate(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "migrate", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, cwd=os.getcwd())
-
-
-def kill_when(process: subprocess.Popen, ready, timeout: float = 120) -> None:
-    """SIGKILL `process` as soon as `ready()` holds (the run must still be going then)."""
-    deadline = time.monotonic() + timeout
-    while not ready():
-        assert process.poll() is None, f"the run ended before the kill point:\n{process.stdout.read()}"
-        assert time.monotonic() < deadline, "the kill point never came"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
 
 
 def test_a_load_killed_at_several_points_resumes_to_a_clean_table(new_database, new_table_config, tmp_path):

@@ -1,0 +1,64 @@
+"""Which Beam runners the tool runs on, refusing the others before anything runs.
+
+Proven here, by the conformance suite (tests/integration/test_runners.py), on every command:
+the DirectRunner in one process and in several (multi_processing), and the PortableRunner with
+an EXTERNAL worker pool, which runs the SDK harness of the Fn API. Dataflow, Flink and Spark
+run that same harness (the README's launch profiles), so they are accepted too.
+
+Any other runner is refused unless --allow-untested-runner: a runner that executes part of a
+pipeline differently can lose data without an error. The DaskRunner of Beam 2.77 is the case in
+point: it executes only the branch that ends at the last transform, mixes tagged outputs into
+the main output, and drops what finish_bundle emits (Beam issue 24578, and its own
+transform_evaluator.py), so dead letters and the writer's last batches would vanish.
+"""
+
+from __future__ import annotations
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+PROVEN = ("DirectRunner", "PortableRunner")
+SAME_HARNESS = ("DataflowRunner", "FlinkRunner", "SparkRunner")
+_ALIASES = {
+    "direct": "DirectRunner", "directrunner": "DirectRunner", "switchingdirectrunner": "DirectRunner",
+    "bundlebaseddirectrunner": "DirectRunner", "testdirectrunner": "DirectRunner",
+    "portable": "PortableRunner", "portablerunner": "PortableRunner",
+    "dataflow": "DataflowRunner", "dataflowrunner": "DataflowRunner",
+    "flink": "FlinkRunner", "flinkrunner": "FlinkRunner",
+    "spark": "SparkRunner", "sparkrunner": "SparkRunner",
+}
+WHY_NOT = {
+    "daskrunner": "Beam's DaskRunner executes only the branch that ends at the last transform, mixes tagged outputs "
+                  "into the main output and drops what finish_bundle emits (Beam issue 24578): dead letters and the "
+                  "writer's last batches would vanish without an error",
+}
+
+
+class RunnerRefused(ValueError):
+    """The runner is not one the tool has been proven on; the message says which are."""
+
+
+def runner_of(pipeline_options: PipelineOptions) -> str:
+    """The runner the options name, as its class name (DirectRunner when none is named)."""
+    named = pipeline_options.get_all_options().get("runner")
+    if not named:
+        return "DirectRunner"
+    name = named if isinstance(named, str) else type(named).__name__
+    short = name.rsplit(".", 1)[-1]
+    return _ALIASES.get(short.lower(), short)
+
+
+def check_runner(pipeline_options: PipelineOptions, allow_untested: bool) -> str:
+    runner = runner_of(pipeline_options)
+    if runner in PROVEN + SAME_HARNESS or allow_untested:
+        return runner
+    why = WHY_NOT.get(runner.lower())
+    raise RunnerRefused(
+        f"the {runner} is not one this tool has been proven on" + (f": {why}" if why else "")
+        + f". It runs on {', '.join(PROVEN)} (proven by its conformance tests) and on "
+          f"{', '.join(SAME_HARNESS)}, which run the same portable SDK harness. --allow-untested-runner runs it "
+          "anyway, at your own risk")
+
+
+def is_distributed(pipeline_options: PipelineOptions) -> bool:
+    """Whether workers may run elsewhere than this process's machine (anything but the DirectRunner)."""
+    return runner_of(pipeline_options) != "DirectRunner"

@@ -1,0 +1,116 @@
+"""Runner conformance: every command, on the DirectRunner in one process, on the DirectRunner
+with two worker processes, and on the PortableRunner with an EXTERNAL worker pool the tests
+start themselves (the Fn API harness Flink, Spark and Dataflow run): the same reports, the
+same dead letters, a clean deep verify; an error raised in a worker ends the run with exit 2
+and the same message everywhere.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from pipelines.init_table import init_table
+from tests.integration.helpers import (
+    connection_flags, count_type, execute, kill_when, run_cli, seeded, start_migrate,
+)
+from tests.support.fault_proxy import FaultPlan, FaultProxy
+from tests.support.worker_pool import WorkerPool
+
+pytestmark = pytest.mark.integration
+
+RUNNERS = {
+    "direct": [],
+    "multi_process": ["--direct_num_workers=2", "--direct_running_mode=multi_processing"],
+    "portable": None,  # the worker pool's own flags
+}
+
+
+@pytest.fixture(scope="module")
+def worker_pool():
+    with WorkerPool() as pool:
+        yield pool
+
+
+@pytest.fixture(params=list(RUNNERS))
+def runner(request) -> list[str]:
+    if RUNNERS[request.param] is None:
+        return request.getfixturevalue("worker_pool").beam_args
+    return RUNNERS[request.param]
+
+
+def new_target(new_table_config):
+    target = new_table_config("runner")
+    assert init_table(target, out=io.StringIO()) == 0
+    return target
+
+
+def test_every_command_answers_alike(runner, new_binlog_database, new_table_config, tmp_path):
+    source = seeded(new_binlog_database())
+    execute(source, "SET FOREIGN_KEY_CHECKS = 0",
+            "INSERT INTO test_cases (id, problem_id, input, output, created_at) "
+            "VALUES (900001, 424242, 'in', 'out', UTC_TIMESTAMP(6))")  # a poison row: its problem does not exist
+    target = new_target(new_table_config)
+    flags = [*connection_flags(source, target), *runner]
+    dead = tmp_path / "dead.jsonl"
+
+    code, out, err = run_cli("migrate", "--dead-letter", str(dead), "--report", str(tmp_path / "m.json"), *flags)
+    assert code == 1, out + err
+    assert [(r["table"], r["key"], r["code"]) for r in map(json.loads, dead.open())] == \
+        [("test_cases", 900001, "missing_parent")]
+    report = json.loads((tmp_path / "m.json").read_text())
+    rows = {t: execute(source, f"SELECT COUNT(*) FROM {t}")[0][0] for t in ("users", "problems", "test_cases")}
+    assert report["entities"]["usr"]["written"] == rows["users"]
+    assert report["entities"]["prob"]["written"] == rows["problems"]
+    assert report["entities"]["tc"]["written"] == rows["test_cases"] - 1
+    assert report["totals"]["dead_letters"] == 1
+
+    execute(source, "INSERT INTO problems (id, platform, problem_id, title, tags, is_completed, is_deleted, metadata, "
+                    "needs_review, verified_by_admin, created_at) VALUES (424242, 'baekjoon', 'p424242', 'found', '[]', "
+                    "1, 0, '{}', 0, 0, UTC_TIMESTAMP(6))")  # the cause fixed at the source
+    code, out, err = run_cli("replay", str(dead), "--dead-letter", str(tmp_path / "still.jsonl"), *flags)
+    assert code == 0, out + err
+    code, out, err = run_cli("sync", "--report", str(tmp_path / "s.json"), *flags)
+    assert code == 0, out + err
+    assert json.loads((tmp_path / "s.json").read_text())["entities"]["prob"]["puts"] == 1  # the new problem
+    code, out, err = run_cli("verify", *flags)
+    assert code == 0 and "verify: all counts equal" in out, out + err
+    code, out, err = run_cli("verify", "--deep", *flags)
+    assert code == 0 and "every item is ok" in out, out + err
+
+
+def test_a_killed_load_resumes_clean(runner, new_binlog_database, new_table_config):
+    source = seeded(new_binlog_database())
+    target = new_target(new_table_config)
+    flags = [*connection_flags(source, target), *runner]
+    first = start_migrate("--rows-per-range", "40", "--max-write-rate", "120", *flags)
+    kill_when(first, lambda: count_type(target, "mig_done") >= 2)
+    code, out, err = run_cli("migrate", "--resume", *flags)
+    assert code == 0, out + err
+    assert "skipping" in out
+    code, out, err = run_cli("verify", "--deep", *flags)
+    assert code == 0, out + err
+
+
+@pytest.mark.parametrize("refusal, words", [
+    ("UnrecognizedClientException", "UnrecognizedClientException"),  # refused credentials
+    ("ResourceNotFoundException", "ResourceNotFoundException"),  # the table went away after the pre-flight
+])
+def test_an_error_in_a_worker_ends_the_run_alike(runner, refusal, words, new_database, new_table_config):
+    source = seeded(new_database())
+    target = new_target(new_table_config)
+    with FaultProxy(target.endpoint_url, FaultPlan(refuse=refusal)) as proxy:
+        code, out, err = run_cli("migrate", "--entity", "plans", "--mysql-url", source.url, "--endpoint-url",
+                                 proxy.url, "--table", target.table, *runner)
+    assert code == 2, out + err
+    assert f"migrate: stopped: DynamoDB refused a BatchWriteItem to {target.table}: {words}" in err
+
+
+def test_a_runner_that_would_lose_data_is_refused(new_database, new_table_config):
+    code, out, err = run_cli("migrate", "--dry-run", "--runner", "DaskRunner", "--mysql-url",
+                             seeded(new_database()).url)
+    assert code == 2 and "finish_bundle" in err and "PortableRunner" in err
+    code, out, err = run_cli("verify", "--runner", "PrismRunner")
+    assert code == 2 and "--allow-untested-runner" in err
