@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 
 import pytest
+from sqlalchemy.engine import URL, make_url
 
 from pipelines.init_table import init_table
 from tests.integration.helpers import (
@@ -114,3 +116,38 @@ def test_a_runner_that_would_lose_data_is_refused(new_database, new_table_config
     assert code == 2 and "finish_bundle" in err and "PortableRunner" in err
     code, out, err = run_cli("verify", "--runner", "PrismRunner")
     assert code == 2 and "--allow-untested-runner" in err
+
+
+def test_each_process_finds_the_mysql_password_in_its_own_environment(new_database, new_table_config, tmp_path,
+                                                                        monkeypatch):
+    source = seeded(new_database())
+    user, password = f"etl_{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex[:12]}"
+    hosts = ("%", "localhost", "127.0.0.1")
+    execute(source, *[f"CREATE USER '{user}'@'{host}' IDENTIFIED BY '{password}'" for host in hosts],
+            *[f"GRANT ALL ON `{source.database}`.* TO '{user}'@'{host}'" for host in hosts])
+    try:
+        server = make_url(source.url)
+        url = URL.create(server.drivername, user, None, server.host, server.port, server.database).render_as_string()
+        target = new_target(new_table_config)
+        secret = tmp_path / "mysql-password"
+        secret.write_text(password + "\n")
+        monkeypatch.setenv("MYSQL_PASSWORD", password)  # the launching process's own
+        # The workers know only the file: the password never travels inside the pipeline.
+        with WorkerPool(env={"MYSQL_PASSWORD": None, "MYSQL_PASSWORD_FILE": str(secret)}) as pool:
+            code, out, err = run_cli("migrate", "--entity", "plans", "--mysql-url", url, "--endpoint-url",
+                                     target.endpoint_url, "--table", target.table, *pool.beam_args)
+            assert code == 0, out + err
+            assert "travels inside the pipeline" not in err
+            assert count_type(target, "plan") == execute(source, "SELECT COUNT(*) FROM subscription_plans")[0][0]
+
+            with_password = make_url(url).set(password=password).render_as_string(hide_password=False)
+            code, out, err = run_cli("migrate", "--entity", "plans", "--dry-run", "--mysql-url", with_password,
+                                     "--endpoint-url", target.endpoint_url, *pool.beam_args)
+            assert code == 0 and "travels inside the pipeline to the workers" in err, out + err
+        monkeypatch.delenv("MYSQL_PASSWORD")
+        code, out, err = run_cli("migrate", "--entity", "plans", "--dry-run", "--mysql-url", url,
+                                 "--endpoint-url", target.endpoint_url)
+        assert code == 2 and "Access denied" in err, out + err
+        assert password not in out + err
+    finally:
+        execute(source, *[f"DROP USER IF EXISTS '{user}'@'{host}'" for host in hosts])

@@ -23,8 +23,11 @@ def free_port() -> int:
 
 
 class WorkerPool:
-    def __init__(self):
+    """`env`: changes to the workers' environment (a value of None removes the variable)."""
+
+    def __init__(self, env: dict[str, str | None] | None = None):
         self.port = free_port()
+        self._env = env or {}
         self._process: subprocess.Popen | None = None
 
     @property
@@ -34,6 +37,11 @@ class WorkerPool:
 
     def __enter__(self) -> "WorkerPool":
         env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+        for name, value in self._env.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         self._process = subprocess.Popen(
             [sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main", f"--service_port={self.port}"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

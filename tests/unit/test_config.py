@@ -48,3 +48,18 @@ def test_endpoint_must_be_http():
 def test_table_names_are_checked_before_any_call():
     with pytest.raises(ConfigError, match="table name 't1' is not valid"):
         DynamoDBConfig.resolve("http://x:1", table="t1", env={})
+
+
+def test_the_mysql_password_is_found_where_the_connection_is_made(tmp_path):
+    config = MySQLConfig.resolve("mysql+pymysql://etl@db:3306/algoitny", env={})
+    assert not config.has_password
+    assert config.connect_url(env={}).password is None
+    assert config.connect_url(env={"MYSQL_PASSWORD": "from-env"}).password == "from-env"
+    secret = tmp_path / "password"
+    secret.write_text("from-file\n")
+    assert config.connect_url(env={"MYSQL_PASSWORD_FILE": str(secret)}).password == "from-file"
+    assert config.connect_url(env={"MYSQL_PASSWORD": "from-env", "MYSQL_PASSWORD_FILE": str(secret)}).password \
+        == "from-env"
+    in_url = MySQLConfig.resolve("mysql+pymysql://etl:in-url@db:3306/algoitny", env={})
+    assert in_url.has_password and in_url.connect_url(env={"MYSQL_PASSWORD": "from-env"}).password == "in-url"
+    assert MySQLConfig.resolve(env={"MYSQL_PASSWORD_SECRET": "prod/mysql"}).password_secret == "prod/mysql"
