@@ -27,7 +27,7 @@ from connectors.mysql.config import MySQLConfig
 
 DEFAULT_TEST_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/"
 DEFAULT_TEST_DYNAMODB = "http://127.0.0.1:8000"
-DEFAULT_TEST_BINLOG_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3307/"
+DEFAULT_TEST_BINLOG_MYSQL_URL = f"mysql+pymysql://root@127.0.0.1:{os.environ.get('LOCAL_BINLOG_MYSQL_PORT', '3307')}/"
 
 
 def _unavailable(message: str):
