@@ -77,24 +77,29 @@ def mysql_server_url():
                  "and no Docker for a MySQL container; start MariaDB (`make local-up`) or set TEST_MYSQL_URL")
 
 
-@pytest.fixture(scope="session")
-def new_database(mysql_server_url):
-    """Factory: a fresh, empty database on the test server; all are dropped at the end."""
+def _database_factory(server_url: str, default_prefix: str):
+    """Yields a factory of fresh, empty databases on `server_url`; drops them all at the end."""
     created = []
-    admin = sa.create_engine(mysql_server_url, poolclass=sa.pool.NullPool)
+    admin = sa.create_engine(server_url, poolclass=sa.pool.NullPool)
 
-    def make(prefix: str = "algoitny_it") -> MySQLConfig:
+    def make(prefix: str = default_prefix) -> MySQLConfig:
         name = f"{prefix}_{uuid.uuid4().hex[:8]}"
         with admin.begin() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
         created.append(name)
-        return MySQLConfig(make_url(mysql_server_url).set(database=name).render_as_string(hide_password=False))
+        return MySQLConfig(make_url(server_url).set(database=name).render_as_string(hide_password=False))
 
     yield make
     with admin.begin() as conn:
         for name in created:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def new_database(mysql_server_url):
+    """Factory: a fresh, empty database on the test server; all are dropped at the end."""
+    yield from _database_factory(mysql_server_url, "algoitny_it")
 
 
 @pytest.fixture(scope="session")
@@ -120,21 +125,7 @@ def binlog_server_url():
 @pytest.fixture(scope="session")
 def new_binlog_database(binlog_server_url):
     """Factory: a fresh, empty database on the binlog server; all are dropped at the end."""
-    created = []
-    admin = sa.create_engine(binlog_server_url, poolclass=sa.pool.NullPool)
-
-    def make(prefix: str = "algoitny_sync") -> MySQLConfig:
-        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        created.append(name)
-        return MySQLConfig(make_url(binlog_server_url).set(database=name).render_as_string(hide_password=False))
-
-    yield make
-    with admin.begin() as conn:
-        for name in created:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-    admin.dispose()
+    yield from _database_factory(binlog_server_url, "algoitny_sync")
 
 
 @pytest.fixture(scope="session")

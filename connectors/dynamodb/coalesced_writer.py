@@ -13,12 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 from connectors.dynamodb.batch_writer import BatchSender, BatchWriter, WriteFailure
-from connectors.dynamodb.write_rate import AdaptiveWriteRate
+from connectors.dynamodb.write_rate import WriteRateLimiter
 from connectors.dynamodb.wire import EncodedItem
 
 
 class CoalescedWriter:
-    def __init__(self, http, table: str, batch_size: int, concurrency: int, policy, rate_limiter: AdaptiveWriteRate,
+    def __init__(self, http, table: str, batch_size: int, concurrency: int, policy, rate_limiter: WriteRateLimiter,
                  consumed_capacity: bool, flush_every: int):
         self._executor = ThreadPoolExecutor(concurrency, thread_name_prefix="coalesced-write") \
             if concurrency > 1 else None

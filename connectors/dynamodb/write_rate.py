@@ -7,31 +7,36 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from typing import Callable
 
 
 class WriteRateLimiter:
-    """Token bucket in write units per second (one second of burst); None = unlimited."""
+    """Token bucket in write units per second (one second of burst); `rate` None = unlimited."""
 
     def __init__(self, units_per_second: float | None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
-        self._rate = units_per_second
+        self.rate = units_per_second
         self._clock, self._sleep = clock, sleep
         self._tokens = units_per_second or 0.0
         self._stamp = clock()
         self._lock = threading.Lock()
 
     def acquire(self, units: int) -> None:
-        if not self._rate:
-            return
         with self._lock:
             now = self._clock()
-            self._tokens = min(self._rate, self._tokens + (now - self._stamp) * self._rate)
+            self._sent(now, units)
+            if not self.rate:
+                return
+            self._tokens = min(self.rate, self._tokens + (now - self._stamp) * self.rate)
             self._stamp = now
             self._tokens -= units
-            wait = -self._tokens / self._rate if self._tokens < 0 else 0.0
+            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
         if wait > 0:
             self._sleep(wait)
+
+    def _sent(self, now: float, units: int) -> None:
+        """Called under the lock for every request; a fixed rate keeps no history."""
 
     def on_pushback(self) -> None:
         """DynamoDB throttled or left items unprocessed: a fixed rate does not move."""
@@ -40,7 +45,7 @@ class WriteRateLimiter:
         """A request went through untouched."""
 
 
-class AdaptiveWriteRate:
+class AdaptiveWriteRate(WriteRateLimiter):
     """The write units per second one worker sends, found from what DynamoDB answers: additive
     increase, multiplicative decrease, as TCP finds a link's capacity.
 
@@ -57,37 +62,23 @@ class AdaptiveWriteRate:
     def __init__(self, ceiling: float | None = None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, decrease: float = 0.7, increase: float = 0.05,
                  min_step: float = 25.0, window: float = 1.0):
+        super().__init__(ceiling, clock, sleep)
         self._ceiling = ceiling
-        self._clock, self._sleep = clock, sleep
         self._decrease, self._increase, self._min_step, self._window = decrease, increase, min_step, window
-        self.rate: float | None = ceiling  # None: unlimited
-        self._tokens = ceiling or 0.0
-        self._stamp = clock()
         self._changed = self._stamp
-        self._sent: list[tuple[float, int]] = []  # (when, units) over the last window
-        self._lock = threading.Lock()
+        self._history: deque[tuple[float, int]] = deque()  # (when, units) over the last window
 
-    def acquire(self, units: int) -> None:
-        with self._lock:
-            now = self._clock()
-            self._sent.append((now, units))
-            while self._sent and self._sent[0][0] < now - self._window:
-                self._sent.pop(0)
-            if self.rate is None:
-                return
-            self._tokens = min(self.rate, self._tokens + (now - self._stamp) * self.rate)
-            self._stamp = now
-            self._tokens -= units
-            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
-        if wait > 0:
-            self._sleep(wait)
+    def _sent(self, now: float, units: int) -> None:
+        self._history.append((now, units))
+        while self._history[0][0] < now - self._window:
+            self._history.popleft()
 
     def on_pushback(self) -> None:
         with self._lock:
             now = self._clock()
             if self.rate is not None and now - self._changed < self._window:
                 return
-            sending = sum(units for _, units in self._sent) / self._window
+            sending = sum(units for _, units in self._history) / self._window
             current = sending if self.rate is None else min(self.rate, max(sending, self._min_step))
             self.rate = max(self._min_step, current * self._decrease)
             self._tokens = min(self._tokens, self.rate)
