@@ -12,6 +12,8 @@
 #                          mysql+pymysql://root@127.0.0.1:${LOCAL_BINLOG_MYSQL_PORT:-3307}/algoitny);
 #                          seed refuses to touch AlgoItny tables it did not create itself. With a
 #                          server whose binlog is off the activity and sync steps are skipped.
+#   LOCAL_BINLOG_MYSQL_PORT  the binlog MariaDB's port (default 3307); "none": no such server,
+#                          the source defaults to 127.0.0.1:3306 and sync is skipped
 #   LOCAL_DYNAMODB_PORT    DynamoDB Local port (default 8000)
 #   DYNAMODB_TABLE         table name (default algoitny_main)
 #   BEAM_ARGS              extra Beam options, e.g. "--direct_num_workers=2 --direct_running_mode=multi_processing"
@@ -22,7 +24,11 @@ SCALE="${SCALE:-5}"
 ACTIVITY="${ACTIVITY:-400}"
 LOCAL_DYNAMODB_PORT="${LOCAL_DYNAMODB_PORT:-8000}"
 export LOCAL_DYNAMODB_PORT
-export MYSQL_URL="${MYSQL_URL:-mysql+pymysql://root@127.0.0.1:${LOCAL_BINLOG_MYSQL_PORT:-3307}/algoitny}"
+if [ "${LOCAL_BINLOG_MYSQL_PORT:-}" = "none" ]; then
+  export MYSQL_URL="${MYSQL_URL:-mysql+pymysql://root@127.0.0.1:3306/algoitny}"  # no binlog server: no sync step
+else
+  export MYSQL_URL="${MYSQL_URL:-mysql+pymysql://root@127.0.0.1:${LOCAL_BINLOG_MYSQL_PORT:-3307}/algoitny}"
+fi
 # The rehearsal always targets the DynamoDB Local it starts, never AWS or a shared LocalStack.
 export DYNAMODB_ENDPOINT_URL="http://127.0.0.1:${LOCAL_DYNAMODB_PORT}"
 unset LOCALSTACK_URL

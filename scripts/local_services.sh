@@ -216,8 +216,10 @@ dynamodb_down() {
 case "${1:-}" in
   up)
     dynamodb_up
-    mysql_up
+    # The binlog MariaDB first: run_local.sh's default MYSQL_URL points at it, and mysql_up
+    # checks whatever MYSQL_URL names.
     binlog_up
+    mysql_up
     ;;
   down)
     dynamodb_down

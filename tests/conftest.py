@@ -27,7 +27,8 @@ from connectors.mysql.config import MySQLConfig
 
 DEFAULT_TEST_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/"
 DEFAULT_TEST_DYNAMODB = "http://127.0.0.1:8000"
-DEFAULT_TEST_BINLOG_MYSQL_URL = f"mysql+pymysql://root@127.0.0.1:{os.environ.get('LOCAL_BINLOG_MYSQL_PORT', '3307')}/"
+_BINLOG_PORT = os.environ.get("LOCAL_BINLOG_MYSQL_PORT", "3307")
+DEFAULT_TEST_BINLOG_MYSQL_URL = None if _BINLOG_PORT == "none" else f"mysql+pymysql://root@127.0.0.1:{_BINLOG_PORT}/"
 
 
 def _unavailable(message: str):
@@ -109,6 +110,8 @@ def binlog_server_url():
     TEST_BINLOG_MYSQL_URL, by default the MariaDB `make local-up` starts on 127.0.0.1:3307
     (the server on 3306 has its binlog off)."""
     url = os.environ.get("TEST_BINLOG_MYSQL_URL", DEFAULT_TEST_BINLOG_MYSQL_URL)
+    if url is None:
+        _unavailable("LOCAL_BINLOG_MYSQL_PORT=none and no TEST_BINLOG_MYSQL_URL: no server with the binlog on")
     problem = _server_answers(url)
     if problem is not None:
         _unavailable(f"no MySQL server with the binlog on at {make_url(url).render_as_string(hide_password=True)} "
