@@ -65,7 +65,7 @@ class AdaptiveWriteRate(WriteRateLimiter):
         super().__init__(ceiling, clock, sleep)
         self._ceiling = ceiling
         self._decrease, self._increase, self._min_step, self._window = decrease, increase, min_step, window
-        self._changed = self._stamp
+        self._changed = float("-inf")  # a push-back in the first window counts too
         self._history: deque[tuple[float, int]] = deque()  # (when, units) over the last window
 
     def _sent(self, now: float, units: int) -> None:
@@ -82,6 +82,7 @@ class AdaptiveWriteRate(WriteRateLimiter):
             current = sending if self.rate is None else min(self.rate, max(sending, self._min_step))
             self.rate = max(self._min_step, current * self._decrease)
             self._tokens = min(self._tokens, self.rate)
+            self._stamp = now  # while unlimited the bucket was not kept: no refill for that time
             self._changed = now
 
     def on_success(self) -> None:

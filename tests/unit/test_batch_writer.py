@@ -213,6 +213,18 @@ def test_adaptive_rate_is_unlimited_until_pushed_back_then_falls_to_what_was_sen
     assert rate.rate == pytest.approx(0.7 * 1000)  # what the last second carried, times 0.7
     rate.on_pushback()  # the other requests in flight answer too: one cut per window
     assert rate.rate == pytest.approx(700)
+    before = t.now
+    for _ in range(28):  # 700 units right after the cut are paced: no second banked while it was unlimited
+        rate.acquire(25)
+    assert t.now - before == pytest.approx(1.0, abs=0.05)
+
+
+def test_a_push_back_in_the_first_second_counts():
+    t = FakeTime()
+    rate = AdaptiveWriteRate(ceiling=800, clock=t.clock, sleep=t.sleep)
+    rate.acquire(400)
+    rate.on_pushback()
+    assert rate.rate == pytest.approx(0.7 * 400)
 
 
 def test_adaptive_rate_grows_each_quiet_window_and_never_passes_the_ceiling():
