@@ -159,10 +159,9 @@ def run_pipeline(pipeline):
     try:
         result = pipeline.run()
         state = result.wait_until_finish()
-    except RunStopped as error:
-        raise RunStopped(stop_message(error)) from error
     except Exception as error:  # noqa: BLE001 - every failure of a pipeline stops the run with its reason
-        _LOG.info("the pipeline failed", exc_info=True)
+        if not isinstance(error, RunStopped):
+            _LOG.info("the pipeline failed", exc_info=True)
         raise RunStopped(stop_message(error)) from error
     if state is not None and str(state).rsplit(".", 1)[-1] not in ("DONE", "UNKNOWN"):
         raise RunStopped(f"the pipeline ended in state {state}")

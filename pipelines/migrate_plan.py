@@ -2,7 +2,7 @@
 
 A new run cuts each table into key ranges now and records them with its options
 (connectors/dynamodb/run_state.py); the writer records each range once all of its items are
-written. `--resume` finds the run (by id, or the latest unfinished one), refuses a finished
+written. `--resume` finds the run (by id, or the newest one of those tables), refuses a finished
 one, and reads only the ranges not recorded as done, with the run's own options, so the
 items come out exactly as the first attempt would have written them.
 """

@@ -128,7 +128,8 @@ class MigrateOptions(PipelineOptions):
     def _add_argparse_args(cls, parser):
         parser.add_argument("--resume", nargs="?", const="latest", metavar="RUN_ID",
                             help="go on with an unfinished run: read only the key ranges it has not finished, with "
-                                 "its options (default: the latest unfinished run of --entity)")
+                                 "its options (default: the newest run of --entity, refused if it finished: an older unfinished "
+                                 "run is never picked up behind a newer one's back)")
         parser.add_argument("--allow-unmapped-columns", action="store_true",
                             help="warn instead of failing when a source table has columns the specs do not know")
         parser.add_argument("--price-per-million-writes", type=float, default=DEFAULT_PRICE_PER_MILLION_WRITES,

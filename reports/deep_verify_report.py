@@ -19,7 +19,6 @@ from reports.text_table import format_table
 from schema.entities import entity_of_item_type
 
 CLASSES = ("ok", "mismatched", "missing", "unexpected", "unmappable")
-ACTIONS = ("put", "delete", "skipped")
 SAMPLES_PER_CLASS = 20
 
 

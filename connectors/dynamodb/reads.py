@@ -72,20 +72,24 @@ def prefetched(pages: Iterator, depth: int = 2) -> Iterator:
     done = object()
     stop = threading.Event()
 
+    def offer(value) -> bool:
+        """Hand `value` to the consumer; False once it has stopped listening (never blocks for good)."""
+        while not stop.is_set():
+            try:
+                queue.put(value, timeout=0.5)
+                return True
+            except Full:
+                continue
+        return False
+
     def fetch():
         try:
             for page in pages:
-                while not stop.is_set():
-                    try:
-                        queue.put(page, timeout=0.5)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
+                if not offer(page):
                     return
-            queue.put(done)
+            offer(done)
         except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
-            queue.put(error)
+            offer(error)
 
     thread = threading.Thread(target=fetch, name="scan-prefetch", daemon=True)
     thread.start()

@@ -69,6 +69,12 @@ def stream_range(engine: sa.Engine, source: SourceSpec, key_range: KeyRange,
                  fetch_size: int = 2000) -> Iterator[dict]:
     """Yield the rows of one key range as dicts, streamed from a server-side cursor."""
     sql, params = range_select(source, key_range)
+    yield from _stream(engine, source, sql, params, fetch_size)
+
+
+def _stream(engine: sa.Engine, source: SourceSpec, sql: str, params: Mapping[str, object],
+            fetch_size: int) -> Iterator[dict]:
+    """The rows of a SELECT of `source`'s columns as dicts, from a server-side cursor."""
     names = source.selected_names()
     with engine.connect() as conn:
         conn.exec_driver_sql(f"SET SESSION net_write_timeout = {STREAM_NET_WRITE_TIMEOUT_SECONDS}")
@@ -146,13 +152,7 @@ def stream_changed(engine: sa.Engine, source: SourceSpec, since: object | None, 
         where, params = "t.`updated_at` >= :since", {"since": since}
     else:
         where, params = (f"{key} > :after", {"after": after_key}) if after_key is not None else ("1=1", {})
-    names = source.selected_names()
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"SET SESSION net_write_timeout = {STREAM_NET_WRITE_TIMEOUT_SECONDS}")
-        result = conn.execution_options(stream_results=True, max_row_buffer=fetch_size).execute(
-            sa.text(f"{select_sql(source, where)} ORDER BY {key}"), params)
-        for values in result:
-            yield dict(zip(names, values))
+    yield from _stream(engine, source, f"{select_sql(source, where)} ORDER BY {key}", params, fetch_size)
 
 
 def count_range(engine: sa.Engine, source: SourceSpec, key_range: KeyRange,
