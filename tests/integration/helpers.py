@@ -17,6 +17,7 @@ from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.mysql.config import MySQLConfig
 from pipelines import cli
+from pipelines.init_table import init_table
 from sample_data.generate import SeedCounts
 from sample_data.load import seed
 from schema.state_items import STATE_TYPES
@@ -26,6 +27,13 @@ def seeded(config: MySQLConfig, scale: int = 1, **seed_args) -> MySQLConfig:
     """`config`'s database filled with the sample data at `scale`."""
     seed(config, SeedCounts.for_scale(scale), out=io.StringIO(), **seed_args)
     return config
+
+
+def new_table(new_table_config, prefix: str = "it") -> DynamoDBConfig:
+    """A fresh table, created with the tool's own init (deleted at the end by the fixture)."""
+    target = new_table_config(prefix)
+    assert init_table(target, out=io.StringIO()) == 0
+    return target
 
 
 def execute(config: MySQLConfig, *statements: str, **params):

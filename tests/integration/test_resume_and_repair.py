@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 import time
@@ -20,16 +19,14 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from connectors.dynamodb import clients
-from pipelines.init_table import init_table
-from tests.integration.helpers import connection_flags, count_type, kill_when, run_cli, scan_all, seeded, start_migrate
-
+from tests.integration.helpers import (
+    connection_flags, count_type, kill_when, new_table, run_cli, scan_all, seeded, start_migrate,
+)
 pytestmark = pytest.mark.integration
 
 
 def new_target(new_table_config, prefix):
-    target = new_table_config(prefix)
-    assert init_table(target, out=io.StringIO()) == 0
-    return target
+    return new_table(new_table_config, prefix)
 
 
 def test_a_load_killed_at_several_points_resumes_to_a_clean_table(new_database, new_table_config, tmp_path):

@@ -7,16 +7,14 @@ and the same message everywhere.
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
 
 import pytest
 from sqlalchemy.engine import URL, make_url
 
-from pipelines.init_table import init_table
 from tests.integration.helpers import (
-    connection_flags, count_type, execute, kill_when, run_cli, seeded, start_migrate,
+    connection_flags, count_type, execute, kill_when, new_table, run_cli, seeded, start_migrate,
 )
 from tests.support.fault_proxy import FaultPlan, FaultProxy
 from tests.support.worker_pool import WorkerPool
@@ -44,9 +42,7 @@ def runner(request) -> list[str]:
 
 
 def new_target(new_table_config):
-    target = new_table_config("runner")
-    assert init_table(target, out=io.StringIO()) == 0
-    return target
+    return new_table(new_table_config, "runner")
 
 
 def test_every_command_answers_alike(runner, new_binlog_database, new_table_config, tmp_path):

@@ -9,7 +9,6 @@ change that cannot be written (dead letter, checkpoint stays); the watermark mod
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -20,11 +19,9 @@ import pytest
 
 from connectors.dynamodb import clients
 from connectors.dynamodb.sync_state import SyncState
-from pipelines.init_table import init_table
 from sample_data.activity import burst
 from schema.state_items import lease_key
-from tests.integration.helpers import connection_flags, execute, run_cli, scan_all, seeded
-
+from tests.integration.helpers import connection_flags, execute, new_table, run_cli, scan_all, seeded
 pytestmark = pytest.mark.integration
 
 
@@ -32,8 +29,7 @@ pytestmark = pytest.mark.integration
 def migrated(new_binlog_database, new_table_config):
     """A seeded source on the binlog server, migrated into a fresh table (which records the checkpoint)."""
     source = seeded(new_binlog_database())
-    target = new_table_config("sync")
-    assert init_table(target, out=io.StringIO()) == 0
+    target = new_table(new_table_config, "sync")
     code, out, err = run_cli("migrate", *connection_flags(source, target))
     assert code == 0, err
     assert "sync checkpoint of" in out
@@ -126,8 +122,7 @@ def test_a_burst_of_activity_syncs_clean_and_a_second_sync_changes_nothing(migra
 
 def test_changes_made_while_migrate_reads_are_carried_by_the_first_sync(new_binlog_database, new_table_config):
     source = seeded(new_binlog_database(), scale=2)
-    target = new_table_config("sync")
-    assert init_table(target, out=io.StringIO()) == 0
+    target = new_table(new_table_config, "sync")
     migrate = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "migrate", "--rows-per-range", "50",
                                 "--max-write-rate", "150", *connection_flags(source, target)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=os.getcwd())
@@ -185,8 +180,7 @@ def test_dry_run_writes_nothing_and_advances_nothing(migrated):
 def test_a_change_that_cannot_be_written_keeps_the_checkpoint(new_binlog_database, new_table_config, tmp_path):
     source = seeded(new_binlog_database())
     execute(source, "ALTER TABLE problems MODIFY metadata LONGTEXT NOT NULL")
-    target = new_table_config("sync")
-    assert init_table(target, out=io.StringIO()) == 0
+    target = new_table(new_table_config, "sync")
     assert run_cli("migrate", *connection_flags(source, target))[0] == 0
     execute(source, "UPDATE problems SET metadata = '{broken' WHERE id = 2",
             "UPDATE problems SET title = 'fine' WHERE id = 3")
@@ -208,8 +202,7 @@ def test_what_sync_refuses(migrated, new_binlog_database, new_table_config, binl
     code, _, err = run_cli("sync", "--entity", "users", "--mysql-url", source.url, "--endpoint-url",
                            target.endpoint_url, "--table", new_table_config("fresh").table)
     assert code == 2  # no such table yet
-    fresh = new_table_config("sync")
-    assert init_table(fresh, out=io.StringIO()) == 0
+    fresh = new_table(new_table_config, "sync")
     code, _, err = sync(source, fresh, "--entity", "users")
     assert code == 2 and "no sync checkpoint for users" in err and "migrate" in err
     execute(source, "UPDATE django_content_type SET model = 'renamedjob' WHERE model = 'scriptgenerationjob'")
@@ -231,8 +224,7 @@ def test_a_purged_checkpoint_stops_the_run(migrated):
 
 def test_the_watermark_mode_carries_inserts_and_updates(new_database, new_table_config, tmp_path):
     source = seeded(new_database())  # the server whose binlog is off
-    target = new_table_config("sync")
-    assert init_table(target, out=io.StringIO()) == 0
+    target = new_table(new_table_config, "sync")
     code, out, err = run_cli("migrate", "--entity", "users,usage", *connection_flags(source, target))
     assert code == 0 and "no binlog position for sync" in out
     code, _, err = sync(source, target, "--entity", "users,usage")

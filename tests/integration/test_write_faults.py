@@ -7,7 +7,6 @@ alone while its batch-mates are written; duplicate keys fail the dry run; replay
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -22,8 +21,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
 from connectors.retry import RetryPolicy
 from connectors.dynamodb.wire import encode_item
-from pipelines.init_table import init_table
-from tests.integration.helpers import connection_flags, execute, run_cli, scan_all, seeded
+from tests.integration.helpers import connection_flags, execute, new_table, run_cli, scan_all, seeded
 from tests.support.fault_proxy import FaultPlan, FaultProxy
 
 pytestmark = pytest.mark.integration
@@ -43,9 +41,7 @@ def source(new_database):
 
 
 def fresh(new_table_config):
-    target = new_table_config("fault")
-    assert init_table(target, out=io.StringIO()) == 0
-    return target
+    return new_table(new_table_config, "fault")
 
 
 def assert_deep_equal(source, target, tmp_path):

@@ -4,15 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 
 from connectors.dynamodb import clients
 from connectors.dynamodb.wire import encode_item
-from pipelines.init_table import init_table
 from schema import mysql_ddl
 from schema.entities import ITEM_SPECS
-from tests.integration.helpers import execute
+from tests.integration.helpers import execute, new_table  # noqa: F401 - new_table: for the composite tests
 
 NOW = dt.datetime(2026, 1, 10, 12, 0, 0)
 
@@ -29,12 +27,6 @@ def insert(config, table: str, rows: list[dict]) -> None:
         ", ".join("(" + ", ".join(f":{c}_{i}" for c in columns) + ")" for i in range(len(rows)))
     execute(config, "SET FOREIGN_KEY_CHECKS = 0", sql,
             **{f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in columns})
-
-
-def new_table(new_table_config, prefix: str = "composite"):
-    target = new_table_config(prefix)
-    assert init_table(target, out=io.StringIO()) == 0
-    return target
 
 
 def put_mapped(target, tp: str, row: dict) -> dict:
