@@ -44,7 +44,7 @@ from connectors.dynamodb.beam_io import WriterSettings
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.dynamodb.reads import query_partition
 from connectors.dynamodb.transport import SignedHttpClient
-from connectors.dynamodb.wire import EncodedItem, encode_delete, encode_item
+from connectors.dynamodb.wire import EncodedItem, encode_delete
 from connectors.errors import RunStopped
 from connectors.mysql.beam_io import EngineDoFn
 from connectors.mysql.binlog import BinlogPosition, RowChange, SchemaChange
@@ -58,6 +58,7 @@ from schema.entities.jobs import JOB_PREFIX_BY_MODEL
 from schema.entities.problems import TESTCASE, problem_pk
 from schema.compression import AS_NEEDED
 from schema.spec import RowRejected
+from transforms.to_items import encode_mapped
 
 DEAD_LETTER = "dead_letter"
 SUMMARY = "summary"
@@ -154,6 +155,7 @@ class ApplyChangesFn(EngineDoFn):
             self._problem_keys[int((change.after or change.before)["id"])] = new_key
         before = self._keys(change.table, change.before) if change.before else {}
         after = self._items(change.table, change.after) if change.after else {}
+        puts = [encode_mapped(item) for item in after.values()]  # a row that cannot be written changes nothing
         for key, tp in before.items():
             if key not in after:
                 self._write(encode_delete(*key, tp))
@@ -161,8 +163,8 @@ class ApplyChangesFn(EngineDoFn):
             {tp for key, tp in before.items() if key not in after}
         for tp in moved:
             self._counts[(tp, "key_moves")] += 1
-        for key, item in after.items():
-            self._write(encode_item(item))
+        for put in puts:
+            self._write(put)
 
     def _items(self, table: str, row: dict) -> dict[tuple[str, str], dict]:
         """(PK, SK) -> item of the row after the change; expired items are left out (DynamoDB would
@@ -233,7 +235,7 @@ class ApplyChangesFn(EngineDoFn):
             if row is not None and after is not None:
                 moved = TESTCASE.to_item({**row, "problem_platform": after["platform"],
                                           "problem_number": after["problem_id"]}, AS_NEEDED)
-                self._write(encode_item(moved))
+                self._write(encode_mapped(moved))
                 self._counts[(TESTCASE.tp, "key_moves")] += 1
 
     def _test_cases_in(self, pk: str) -> dict[int, str]:
@@ -266,8 +268,7 @@ class ApplyChangesFn(EngineDoFn):
         if unmapped or missing:
             raise SyncRefused(
                 f"{change.statement!r} at {change.position} changed {change.table}: "
-                + ", ".join(f"column {c} is not mapped" for c in unmapped)
-                + ", ".join(f"column {c} is gone" for c in missing)
+                + ", ".join([f"column {c} is not mapped" for c in unmapped] + [f"column {c} is gone" for c in missing])
                 + ". Map the change in schema/entities/, run `algoitny-etl migrate` for the table again, then sync")
         self._counts[("", "schema_changes")] += 1
 

@@ -24,6 +24,14 @@ DEAD_LETTER = "dead_letter"
 MEASURE = "measure"
 
 
+def encode_mapped(item: dict, size: int | None = None, origin=None):
+    """encode_item(), a value DynamoDB cannot take (a NaN, a number out of range) made a RowRejected."""
+    try:
+        return encode_item(item, size, origin)
+    except (TypeError, ValueError, ArithmeticError) as error:
+        raise RowRejected(f"{item['tp']} item cannot be encoded for DynamoDB: {error!r}", "not_encodable") from None
+
+
 class RowToItems(beam.DoFn):
     """One row -> its items (a users row gives `usr` and, with a Google id, `usr_gid`).
 
@@ -108,11 +116,7 @@ class RowToItems(beam.DoFn):
                 if spec.is_expired(item, self._now):
                     built.append((spec, None, None))
                     continue
-                try:
-                    encoded = encode_item(item, info["size"], origin)
-                except (TypeError, ValueError, ArithmeticError) as error:
-                    raise RowRejected(f"{spec.tp} item cannot be encoded for DynamoDB: {error!r}",
-                                      "not_encodable") from None
+                encoded = encode_mapped(item, info["size"], origin)
                 built.append((spec, encoded, measure(item, info["size"], len(info["kept_as_text"]))))
         except RowRejected as rejected:
             self._dead.inc()

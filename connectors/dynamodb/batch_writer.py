@@ -220,14 +220,14 @@ class BatchWriter:
             return
         self._slots.acquire()  # at most 2x concurrency batches held in memory
         self._in_flight = [f for f in self._in_flight if not f.done() or f.exception() is not None]
-        future = self._executor.submit(self._sender.send, batch)
-        future.add_done_callback(self._finished)
+        future = self._executor.submit(self._send_and_record, batch)
+        future.add_done_callback(lambda _: self._slots.release())
         self._in_flight.append(future)
 
-    def _finished(self, future: Future) -> None:
-        self._slots.release()
-        if future.exception() is None:
-            self._record(future.result())
+    def _send_and_record(self, batch: list[EncodedItem]) -> None:
+        # Failures are recorded inside the task, not in a done-callback: Future.result() can return
+        # before the callbacks run, and flush() must see every failure when it returns.
+        self._record(self._sender.send(batch))
 
     def _record(self, failures: list[WriteFailure]) -> None:
         if failures:
