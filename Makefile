@@ -5,15 +5,19 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ETL := $(VENV)/bin/algoitny-etl
 LOCAL_DYNAMODB_PORT ?= 8000
+# The test suite's own services (scripts/local_services.sh up tests), never the rehearsal's
+TEST_DYNAMODB_PORT ?= 8100
+TEST_MYSQL_PORT ?= 3316
+TEST_BINLOG_MYSQL_PORT ?= 3317
 ENTITY ?= all
 # Extra flags for algoitny-etl, e.g. ARGS="--batch-size 10 --direct_num_workers=2"
 ARGS ?=
 # Extra flags for pytest, e.g. PYTEST_ARGS="-k verify -x"
 PYTEST_ARGS ?=
 
-export LOCAL_DYNAMODB_PORT
+export LOCAL_DYNAMODB_PORT TEST_DYNAMODB_PORT TEST_MYSQL_PORT TEST_BINLOG_MYSQL_PORT
 
-.PHONY: help dynamodb-help venv test local-up local-down local-status dynamodb-init dynamodb-migrate \
+.PHONY: help dynamodb-help venv test test-services local-up local-down local-status dynamodb-init dynamodb-migrate \
         dynamodb-migrate-dry-run dynamodb-migrate-users dynamodb-migrate-problems dynamodb-migrate-history \
         dynamodb-verify dynamodb-sync docs bench clean
 
@@ -22,8 +26,10 @@ help: dynamodb-help
 dynamodb-help:
 	@echo "Set-up and tests"
 	@echo "  ./run_local.sh               rehearse the whole migration locally (services, sample data, init, migrate, verify)"
-	@echo "  make test                    run the test suite (starts DynamoDB Local, needs MySQL/MariaDB)"
-	@echo "  make local-up | local-down   start / stop DynamoDB Local (port $(LOCAL_DYNAMODB_PORT)) and check MySQL"
+	@echo "  make test                    run the test suite on services of its own (DynamoDB Local $(TEST_DYNAMODB_PORT), MariaDB $(TEST_MYSQL_PORT) and $(TEST_BINLOG_MYSQL_PORT))"
+	@echo "  make local-up                start the rehearsal's services: DynamoDB Local ($(LOCAL_DYNAMODB_PORT)), MariaDB with binlog (3307)"
+	@echo "  make local-down              stop every service the project started (rehearsal's and tests')"
+	@echo "  make local-status            say which of them answer"
 	@echo "  make docs                    regenerate docs/data-model.md from the specs"
 	@echo "Migration (configure with MYSQL_URL, DYNAMODB_ENDPOINT_URL or LOCALSTACK_URL, DYNAMODB_TABLE, AWS_DEFAULT_REGION)"
 	@echo "  make dynamodb-init               create the table (idempotent)"
@@ -39,21 +45,26 @@ dynamodb-help:
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: setup.py constraints.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "'$(PYTHON) -m venv' failed: install Python 3.10+ with venv (Debian/Ubuntu: apt-get install -y python3-venv), or set PYTHON=" >&2; rm -rf $(VENV); exit 1; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	@touch $@
 
 local-up: venv
-	scripts/local_services.sh up
+	scripts/local_services.sh up rehearsal
+
+test-services: venv
+	scripts/local_services.sh up tests
 
 local-down:
 	scripts/local_services.sh down
 
 local-status:
-	scripts/local_services.sh status
+	scripts/local_services.sh status all
 
-test: venv local-up
-	ALGOITNY_REQUIRE_SERVICES=1 TEST_DYNAMODB_ENDPOINT_URL=$${TEST_DYNAMODB_ENDPOINT_URL:-http://127.0.0.1:$(LOCAL_DYNAMODB_PORT)} \
+test: venv test-services
+	TEST_DYNAMODB_ENDPOINT_URL=$${TEST_DYNAMODB_ENDPOINT_URL:-http://127.0.0.1:$(TEST_DYNAMODB_PORT)} \
+	TEST_MYSQL_URL=$${TEST_MYSQL_URL:-mysql+pymysql://root@127.0.0.1:$(TEST_MYSQL_PORT)/} \
+	TEST_BINLOG_MYSQL_URL=$${TEST_BINLOG_MYSQL_URL:-mysql+pymysql://root@127.0.0.1:$(TEST_BINLOG_MYSQL_PORT)/} \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
 dynamodb-init: venv

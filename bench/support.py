@@ -28,14 +28,19 @@ from schema.state_items import STATE_TYPES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ETL = os.path.join(os.path.dirname(sys.executable), "algoitny-etl")
-MYSQL_SERVER = os.environ.get("BENCH_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/")
-ENDPOINT = os.environ.get("BENCH_DYNAMODB_ENDPOINT_URL",
-                          f"http://127.0.0.1:{os.environ.get('LOCAL_DYNAMODB_PORT', '8000')}")
+# Benchmarks run on the test suite's own services (scripts/local_services.sh up tests), never
+# on the rehearsal's.
+DYNAMODB_PORT = os.environ.get("TEST_DYNAMODB_PORT", "8100")
+MYSQL_SERVER = os.environ.get("BENCH_MYSQL_URL",
+                              f"mysql+pymysql://root@127.0.0.1:{os.environ.get('TEST_MYSQL_PORT', '3316')}/")
+BINLOG_SERVER = os.environ.get("BENCH_BINLOG_MYSQL_URL",
+                               f"mysql+pymysql://root@127.0.0.1:{os.environ.get('TEST_BINLOG_MYSQL_PORT', '3317')}/")
+ENDPOINT = os.environ.get("BENCH_DYNAMODB_ENDPOINT_URL", f"http://127.0.0.1:{DYNAMODB_PORT}")
 TWO_WORKERS = ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]
 
 
 def local_services_up() -> None:
-    subprocess.run([os.path.join(ROOT, "scripts", "local_services.sh"), "up"], check=True)
+    subprocess.run([os.path.join(ROOT, "scripts", "local_services.sh"), "up", "tests"], check=True)
 
 
 def mysql(database: str) -> MySQLConfig:
@@ -125,7 +130,7 @@ def measure(command: list[str], env: dict | None = None) -> Measured:
 def dynamodb_local_cpu_seconds() -> float | None:
     """CPU seconds DynamoDB Local has used so far (None when this project did not start it)."""
     try:
-        with open(os.path.join(ROOT, ".local", "dynamodb-local.pid")) as handle:
+        with open(os.path.join(ROOT, ".local", f"dynamodb-{DYNAMODB_PORT}", "pid")) as handle:
             pid = int(handle.read().strip())
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()

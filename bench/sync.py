@@ -25,14 +25,12 @@ from bench import support
 from sample_data.activity import burst
 from sample_data.generate import SeedCounts
 
-BINLOG_SERVER = os.environ.get("BENCH_BINLOG_MYSQL_URL",
-                                f"mysql+pymysql://root@127.0.0.1:{os.environ.get('LOCAL_BINLOG_MYSQL_PORT', '3307')}/")
 SCALE = 40
 
 
 def binlog_database(name: str):
     from connectors.mysql.config import MySQLConfig
-    return MySQLConfig(sa.engine.make_url(BINLOG_SERVER).set(database=name).render_as_string(hide_password=False))
+    return MySQLConfig(sa.engine.make_url(support.BINLOG_SERVER).set(database=name).render_as_string(hide_password=False))
 
 
 def seeded(name: str, scale: int):

@@ -1,13 +1,14 @@
 """Real services for integration tests: a MySQL server and DynamoDB Local (never mocks).
 
-MySQL: TEST_MYSQL_URL (default the server on 127.0.0.1:3306, root, no password); where it
-does not answer and Docker runs, a MySQL 8 testcontainer. DynamoDB: TEST_DYNAMODB_ENDPOINT_URL
-(default http://127.0.0.1:8000, which `make local-up` starts). Sync's tests need a server with
-the binary log on: TEST_BINLOG_MYSQL_URL (default 127.0.0.1:3307, the MariaDB `make local-up`
-starts in .local/). Tests never touch AWS.
+The suite has servers of its own, which `make test` starts (`scripts/local_services.sh up
+tests`) and the rehearsal never uses: MySQL at TEST_MYSQL_URL (default the project's plain
+MariaDB on 127.0.0.1:3316, root, no password; where it does not answer and Docker runs, a MySQL
+8 testcontainer), a server with the binary log on for sync at TEST_BINLOG_MYSQL_URL (default
+127.0.0.1:3317) and DynamoDB Local at TEST_DYNAMODB_ENDPOINT_URL (default
+http://127.0.0.1:8100). Tests never touch AWS.
 
-When a service is missing the integration tests skip, saying which and how to start it;
-with ALGOITNY_REQUIRE_SERVICES=1 (set by `make test` and CI) they fail instead.
+When a service is missing the tests that need it fail, saying which and how to start it: a
+test that needs a real service never passes, nor skips, without it.
 """
 
 from __future__ import annotations
@@ -25,16 +26,14 @@ from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.mysql.config import MySQLConfig
 
-DEFAULT_TEST_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/"
-DEFAULT_TEST_DYNAMODB = "http://127.0.0.1:8000"
-_BINLOG_PORT = os.environ.get("LOCAL_BINLOG_MYSQL_PORT", "3307")
-DEFAULT_TEST_BINLOG_MYSQL_URL = None if _BINLOG_PORT == "none" else f"mysql+pymysql://root@127.0.0.1:{_BINLOG_PORT}/"
+DEFAULT_TEST_MYSQL_URL = f"mysql+pymysql://root@127.0.0.1:{os.environ.get('TEST_MYSQL_PORT', '3316')}/"
+DEFAULT_TEST_BINLOG_MYSQL_URL = f"mysql+pymysql://root@127.0.0.1:{os.environ.get('TEST_BINLOG_MYSQL_PORT', '3317')}/"
+DEFAULT_TEST_DYNAMODB = f"http://127.0.0.1:{os.environ.get('TEST_DYNAMODB_PORT', '8100')}"
+START_THEM = "`make test-services` starts the suite's own (or run `make test`)"
 
 
 def _unavailable(message: str):
-    if os.environ.get("ALGOITNY_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"required service missing: {message}", pytrace=False)
-    pytest.skip(message)
+    pytest.fail(f"required service missing: {message}", pytrace=False)
 
 
 def _server_answers(url: str) -> str | None:
@@ -75,7 +74,7 @@ def mysql_server_url():
                 hide_password=False)
         return
     _unavailable(f"no MySQL server at {make_url(server).render_as_string(hide_password=True)} ({problem}) "
-                 "and no Docker for a MySQL container; start MariaDB (`make local-up`) or set TEST_MYSQL_URL")
+                 f"and no Docker for a MySQL container; {START_THEM}, or set TEST_MYSQL_URL")
 
 
 def _database_factory(server_url: str, default_prefix: str):
@@ -107,15 +106,13 @@ def new_database(mysql_server_url):
 def binlog_server_url():
     """A MySQL/MariaDB server with the binary log on, for sync (no database selected).
 
-    TEST_BINLOG_MYSQL_URL, by default the MariaDB `make local-up` starts on 127.0.0.1:3307
-    (the server on 3306 has its binlog off)."""
+    TEST_BINLOG_MYSQL_URL, by default the suite's MariaDB on 127.0.0.1:3317 (the plain one on
+    3316 has its binlog off)."""
     url = os.environ.get("TEST_BINLOG_MYSQL_URL", DEFAULT_TEST_BINLOG_MYSQL_URL)
-    if url is None:
-        _unavailable("LOCAL_BINLOG_MYSQL_PORT=none and no TEST_BINLOG_MYSQL_URL: no server with the binlog on")
     problem = _server_answers(url)
     if problem is not None:
         _unavailable(f"no MySQL server with the binlog on at {make_url(url).render_as_string(hide_password=True)} "
-                     f"({problem}); `make local-up` starts one, or set TEST_BINLOG_MYSQL_URL")
+                     f"({problem}); {START_THEM}, or set TEST_BINLOG_MYSQL_URL")
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         log_bin = conn.exec_driver_sql("SELECT @@log_bin").scalar()
@@ -138,7 +135,7 @@ def dynamodb_endpoint():
     try:
         clients.client(config, max_attempts=1, connect_timeout=2, read_timeout=5).list_tables(Limit=1)
     except Exception as error:  # noqa: BLE001 - any failure means the endpoint is unusable for tests
-        _unavailable(f"DynamoDB Local does not answer at {endpoint} ({error}); run `make local-up`")
+        _unavailable(f"DynamoDB Local does not answer at {endpoint} ({error}); {START_THEM}")
     return endpoint
 
 
