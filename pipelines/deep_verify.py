@@ -25,6 +25,7 @@ from connectors.errors import RunStopped
 from connectors.dynamodb.beam_io import WriteToDynamoDB
 from connectors.files.json_lines import WriteJsonLines, iter_json_lines, read_json_lines, remove_if_empty
 from pipelines import common
+from pipelines.runners import new_pipeline
 from reports import deep_verify_report
 from reports.deep_verify_report import Findings, Repair
 from schema.entities import item_types_for
@@ -97,7 +98,7 @@ def scope_of(settings) -> DeepCompareScope:
 
 
 def _run(pipeline_options, build, *args) -> None:
-    pipeline = beam.Pipeline(options=pipeline_options)
+    pipeline = new_pipeline(pipeline_options)
     build(pipeline, *args)
     common.run_pipeline(pipeline)
 

@@ -26,7 +26,7 @@ from connectors.mysql.preflight import PreflightError, check_source_tables
 from connectors.mysql.queries import count_rows
 from pipelines import common, options
 from pipelines.migrate_plan import ReadPlan, find_run, plan_dry_run, plan_new_run, plan_resume
-from pipelines.runners import is_distributed
+from pipelines.runners import is_distributed, new_pipeline
 from reports import migrate_report
 from reports.progress_printer import ProgressPrinter
 from transforms.duplicate_keys import FindDuplicateKeys
@@ -211,7 +211,7 @@ def record_sync_checkpoints(settings: MigrateSettings, plan: ReadPlan) -> None:
 
 def run_pipeline(settings: MigrateSettings, pipeline_options: PipelineOptions) -> dict[str, int]:
     """Run the pipeline (progress lines while it runs, where the workers share this disk); its counters."""
-    pipeline = beam.Pipeline(options=pipeline_options)
+    pipeline = new_pipeline(pipeline_options)
     build_pipeline(pipeline, settings)
     printer = ProgressPrinter(settings.progress_dir, count_rows(settings.mysql, settings.tables)
                               - settings.plan.skipped_rows, sys.stderr) if settings.progress_dir else None

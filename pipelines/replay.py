@@ -24,6 +24,7 @@ from connectors.files.json_lines import WriteJsonLines, iter_json_lines, remove_
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
 from pipelines import common, options
+from pipelines.runners import new_pipeline
 from schema.entities import SOURCE_SPECS
 from transforms.replay_items import ItemsFromDeadLetters
 
@@ -82,7 +83,7 @@ def run(argv: list[str] | None = None) -> int:
         print(f"replay: {error}", file=sys.stderr)
         return common.EXIT_CANNOT_RUN
     print(f"replay {total} dead letters from {args.path} into {settings.dynamo.describe()}")
-    pipeline = beam.Pipeline(options=pipeline_options)
+    pipeline = new_pipeline(pipeline_options)
     build_pipeline(pipeline, settings, args.path, new_path)
     try:
         common.run_pipeline(pipeline)

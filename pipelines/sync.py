@@ -40,6 +40,7 @@ from connectors.mysql.binlog import BinlogPosition
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
 from pipelines import common, options
+from pipelines.runners import new_pipeline
 from reports import sync_report
 from schema.compression import AS_NEEDED
 from schema.entities import SOURCE_SPECS, item_types_for
@@ -244,7 +245,7 @@ def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncS
                      for t, c in checkpoints.items()}
     records, dead = [], 0
     if build is not None:
-        pipeline = beam.Pipeline(options=pipeline_options)
+        pipeline = new_pipeline(pipeline_options)
         build[0](pipeline, settings, *build[1:])
         common.run_pipeline(pipeline)
         records = read_json_lines(settings.summary_path)

@@ -24,6 +24,7 @@ from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
 from pipelines import common, options
 from pipelines.deep_verify import run_deep
+from pipelines.runners import new_pipeline
 from reports import verify_report
 from schema.entities import item_types_for
 from transforms.counts import CountSourceItems, CountTableItems
@@ -128,7 +129,7 @@ def run(argv: list[str] | None = None) -> int:
     try:
         if settings.deep:
             return run_deep(settings, pipeline_options)
-        pipeline = beam.Pipeline(options=pipeline_options)
+        pipeline = new_pipeline(pipeline_options)
         build_pipeline(pipeline, settings)
         common.run_pipeline(pipeline)
     except RunStopped as error:

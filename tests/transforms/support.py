@@ -6,13 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.test_pipeline import TestPipeline
+
 from connectors.dynamodb import clients
 from connectors.dynamodb.wire import encode_item
+from pipelines.runners import local_runner
 from schema import mysql_ddl
 from schema.entities import ITEM_SPECS
 from tests.integration.helpers import execute, new_table  # noqa: F401 - new_table: for the composite tests
 
 NOW = dt.datetime(2026, 1, 10, 12, 0, 0)
+
+
+def pinned_pipeline() -> TestPipeline:
+    """A TestPipeline on the runner the commands run locally (never the DirectRunner's Prism attempt)."""
+    return TestPipeline(runner=local_runner(PipelineOptions([])))
 
 
 def create_tables(config, *tables: str):

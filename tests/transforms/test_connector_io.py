@@ -4,7 +4,6 @@ what a DoFn does with what its client answers, in a TestPipeline."""
 import json
 
 import apache_beam as beam
-from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from connectors.dynamodb.beam_io import ScanTable, WriterSettings, WriteToDynamoDB
@@ -14,6 +13,7 @@ from connectors.dynamodb.transport import DynamoDBError
 from connectors.dynamodb.wire import encode_item
 
 TARGET = DynamoDBConfig(table="t", endpoint_url="http://127.0.0.1:9")  # never contacted
+from tests.transforms.support import pinned_pipeline
 
 
 class RefusesPoison:
@@ -58,12 +58,12 @@ def keep_x(item):
 def test_the_writer_dead_letters_only_what_its_transport_refuses():
     items = [encode_item({"PK": pk, "SK": "META", "tp": "plan"}) for pk in ("A", "B", "POISON", "C")]
     settings = WriterSettings(batch_size=4, concurrency=1, policy=RetryPolicy(max_attempts=2))
-    with TestPipeline() as p:
+    with pinned_pipeline() as p:
         dead = p | beam.Create(items) | WriteToDynamoDB(TARGET, settings, http_factory=RefusesPoison)
         assert_that(dead | beam.Map(lambda d: (d["key"]["PK"], d["code"])), equal_to([("POISON", "write_refused")]))
 
 
 def test_the_scan_reads_every_segment_and_keeps_what_it_is_told():
-    with TestPipeline() as p:
+    with pinned_pipeline() as p:
         scanned = p | ScanTable(TARGET, 3, keep_x, http_factory=PagesPerSegment)
         assert_that(scanned | beam.Map(lambda item: item["PK"]["S"]), equal_to(["00", "01", "10", "11", "20", "21"]))

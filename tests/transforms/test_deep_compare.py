@@ -2,12 +2,11 @@
 
 import apache_beam as beam
 import pytest
-from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from connectors.dynamodb import clients
 from schema.codecs import epoch_seconds
-from tests.transforms.support import NOW, create_tables, insert, new_table, plan_row, put_mapped
+from tests.transforms.support import pinned_pipeline, NOW, create_tables, insert, new_table, plan_row, put_mapped
 from transforms.deep_compare import CompareWithSource, DeepCompareScope, NameUnseenExpected
 
 pytestmark = pytest.mark.integration
@@ -35,7 +34,7 @@ def sides(new_database, new_table_config):
 
 
 def test_pass_one_compares_every_scanned_item_with_its_row(sides):
-    with TestPipeline() as p:
+    with pinned_pipeline() as p:
         counts, differences = classes(p | CompareWithSource(sides))
         assert_that(counts, equal_to([(("plan", "expected"), 4), (("plan", "found"), 3), (("plan", "ok"), 2),
                                       (("plan", "mismatched"), 1), (("plan", "unexpected"), 1)]), label="counts")
@@ -44,7 +43,7 @@ def test_pass_one_compares_every_scanned_item_with_its_row(sides):
 
 
 def test_pass_two_names_the_expected_items_the_scan_did_not_see(sides):
-    with TestPipeline() as p:
+    with pinned_pipeline() as p:
         counts, differences = classes(p | NameUnseenExpected(sides, ("plan",)))
         assert_that(counts, equal_to([(("plan", "missing"), 1)]), label="counts")
         assert_that(differences, equal_to([("missing", "PLAN#3", ())]), label="differences")

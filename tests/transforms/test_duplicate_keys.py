@@ -4,11 +4,10 @@ import datetime as dt
 
 import apache_beam as beam
 import pytest
-from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.integration.helpers import execute
-from tests.transforms.support import NOW, create_tables, insert
+from tests.transforms.support import pinned_pipeline, NOW, create_tables, insert
 from transforms.duplicate_keys import FindDuplicateKeys
 from transforms.to_items import ToItems
 
@@ -29,7 +28,7 @@ def test_rows_sharing_a_problem_key_are_found_and_none_is_migrated(new_database)
     rows = [{**problem(i, "baekjoon", n), "problem_url": None, "solution_code": None, "language": None,
              "constraints": None, "deleted_at": None, "deleted_reason": None, "review_notes": None,
              "reviewed_at": None} for i, n in ((1, "1000"), (2, "1000"), (3, "1001"))]
-    with TestPipeline() as p:
+    with pinned_pipeline() as p:
         duplicates = p | "Find" >> FindDuplicateKeys(source, "problems")
         assert_that(duplicates, equal_to([("prob", ("baekjoon", "1000"), ["1", "2"])]), label="groups")
         mapped = p | beam.Create(rows) | ToItems("problems", 0, duplicates=duplicates)

@@ -1,10 +1,10 @@
 """SizeStatsFn as a combiner in a TestPipeline: partial statistics per bundle merge per item type."""
 
 import apache_beam as beam
-from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.item_stats import SizeStats, SizeStatsFn
+from tests.transforms.support import pinned_pipeline
 
 
 def partial(*sizes, in_gsi1=False):
@@ -15,7 +15,7 @@ def partial(*sizes, in_gsi1=False):
 
 
 def test_partials_of_one_item_type_merge_into_one_record():
-    with TestPipeline() as p:
+    with pinned_pipeline() as p:
         records = (p | beam.Create([("usr", partial(100, 2000, in_gsi1=True)), ("usr", partial(500, in_gsi1=True)),
                                     ("plan", partial(300))])
                    | beam.CombinePerKey(SizeStatsFn())
