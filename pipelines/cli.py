@@ -16,7 +16,7 @@ class _DropImportNoise(logging.Filter):
 
 logging.getLogger().addFilter(_DropImportNoise())  # before the drivers import Beam
 
-from pipelines import describe, init_table, migrate, replay, seed, sync, verify  # noqa: E402
+from pipelines import common, describe, init_table, migrate, replay, seed, sync, verify  # noqa: E402
 
 COMMANDS = {
     "init": init_table,
@@ -48,11 +48,12 @@ def configure_logging(verbose: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    width = max(len(name) for name in COMMANDS)
+    commands = "commands:\n" + "\n".join(f"  {name:<{width}}  {module.DESCRIPTION}" for name, module in COMMANDS.items())
     parser = argparse.ArgumentParser(prog="algoitny-etl", description=DESCRIPTION, allow_abbrev=False,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     epilog=commands, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", action="store_true", help="log Beam and client details")
-    parser.add_argument("command", choices=COMMANDS, metavar="COMMAND",
-                        help="; ".join(f"{name}: {module.DESCRIPTION}" for name, module in COMMANDS.items()))
+    parser.add_argument("command", choices=COMMANDS, metavar="COMMAND", help="one of the commands below")
     parser.add_argument("arguments", nargs=argparse.REMAINDER, help="the command's flags (COMMAND --help)")
     return parser
 
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     verbose = "--verbose" in argv  # accepted before or after the command
     args = build_parser().parse_args([a for a in argv if a != "--verbose"])
     configure_logging(verbose)
-    return COMMANDS[args.command].run(args.arguments)
+    with common.scratch_space():
+        return COMMANDS[args.command].run(args.arguments)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import logging
 import os
 import re
+import shutil
 import sys
 import tempfile
 import uuid
@@ -20,6 +22,7 @@ from connectors.dynamodb.beam_io import WriterSettings
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.retry import RetryPolicy
 from connectors.errors import ConfigError, RunStopped
+from connectors.files.json_lines import remove_empty_beam_temp_dirs
 from connectors.mysql.config import MySQLConfig
 from pipelines.runners import RunnerRefused, check_runner, is_distributed
 from schema.entities import sources_for
@@ -113,9 +116,32 @@ def writer_settings(args: argparse.Namespace, pipeline_options: PipelineOptions,
     )
 
 
+DEAD_LETTER_DIR = "dead-letters"
+
+
 def default_dead_letter_path(now: int, command: str = "migrate") -> str:
     stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return os.path.join("dead-letters", f"{command}-{stamp}-{os.getpid()}.jsonl")
+    return os.path.join(DEAD_LETTER_DIR, f"{command}-{stamp}-{os.getpid()}.jsonl")
+
+
+@contextlib.contextmanager
+def scratch_space():
+    """A temporary folder of this command's own, for Beam's and the tool's temporary files
+    (staging, the results a pipeline hands the driver), removed when the command ends, whatever
+    the outcome; and no empty `beam-temp-*` folder left among the dead letters."""
+    scratch = tempfile.mkdtemp(prefix="algoitny-etl-")
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = os.environ["TMPDIR"] = scratch  # TMPDIR: for the DirectRunner's worker processes too
+    try:
+        yield scratch
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[1]
+        shutil.rmtree(scratch, ignore_errors=True)
+        remove_empty_beam_temp_dirs(DEAD_LETTER_DIR)
 
 
 def ensure_parent(path: str) -> None:

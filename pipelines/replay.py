@@ -20,18 +20,20 @@ from connectors.dynamodb.admin import TableCheckError, check_table_ready
 from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.errors import ConfigError, RunStopped
-from connectors.files.json_lines import WriteJsonLines, iter_json_lines, remove_if_empty
+from connectors.files.json_lines import WriteJsonLines, numbered_json_lines, remove_if_empty
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
 from pipelines import common, options
 from pipelines.runners import new_pipeline
-from schema.entities import SOURCE_SPECS
+from schema.dead_letters import problem_with
+from schema.entities import ITEM_SPECS, SOURCE_SPECS
 from transforms.replay_items import ItemsFromDeadLetters
 
 DESCRIPTION = "re-send what a run dead-lettered, once the cause is fixed"
-OPTION_CLASSES = (options.SourceOptions, options.TargetOptions, options.MappingOptions, options.WriteOptions,
-                  options.DeadLetterOptions, options.RunnerOptions)
-POSITIONALS = (options.Positional("path", "a dead-letter file written by migrate (any Beam filesystem path)"),)
+FLAGS = (options.SOURCE, options.TARGET, options.MAPPING, options.WRITE,
+                  options.DEAD_LETTER, options.RUNNER)
+POSITIONALS = (options.Positional("path", "a dead-letter file written by migrate, sync, verify --deep --repair or an "
+                                           "earlier replay (any Beam filesystem path)"),)
 
 
 @dataclass(frozen=True)
@@ -53,19 +55,29 @@ def build_pipeline(p: beam.Pipeline, settings: ReplaySettings, path: str, new_pa
          | "WriteDeadLetters" >> WriteJsonLines(new_path))
 
 
+class NotDeadLetters(ValueError):
+    """A line of the file is not a dead letter this tool wrote; nothing is replayed."""
+
+
 def survey(path: str) -> tuple[int, bool]:
-    """(records in the file, whether any needs MySQL), reading one line at a time."""
+    """(records in the file, whether any needs MySQL), reading one line at a time. Every line
+    must be a dead letter of ours: one that is not stops the replay before anything is written
+    (NotDeadLetters or NotJsonLines, naming the file and the line)."""
     count, rows = 0, False
-    for record in iter_json_lines(path):
+    for number, record in numbered_json_lines(path):
+        problem = problem_with(record, SOURCE_SPECS, ITEM_SPECS)
+        if problem:
+            raise NotDeadLetters(f"{path}, line {number}: not a dead letter of algoitny-etl: {problem}. Nothing was "
+                                 "replayed; give the file migrate, sync or replay wrote, or remove that line")
         count += 1
-        rows = rows or record.get("stage", "map") == "map"
+        rows = rows or record["stage"] == "map"
     return count, rows
 
 
 def run(argv: list[str] | None = None) -> int:
     now = int(time.time())
     try:
-        args, beam_args = options.parse("algoitny-etl replay", DESCRIPTION, argv, OPTION_CLASSES, POSITIONALS)
+        args, beam_args = options.parse("algoitny-etl replay", DESCRIPTION, argv, FLAGS, POSITIONALS)
         stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         new_path = args.dead_letter or f"{os.path.splitext(args.path)[0]}.replay-{stamp}.jsonl"
         pipeline_options = common.beam_options(args, beam_args)

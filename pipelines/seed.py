@@ -8,13 +8,14 @@ import time
 import sqlalchemy as sa
 
 from connectors.errors import ConfigError
+from connectors.mysql.hints import explain
 from pipelines import common, options
 from sample_data.activity import burst
 from sample_data.generate import SeedCounts
 from sample_data.load import SeedRefused, seed
 
 DESCRIPTION = "create the AlgoItny schema in MySQL and fill it with sample data"
-OPTION_CLASSES = (options.SourceOptions, options.SeedOptions)
+FLAGS = (options.SOURCE, options.SEED)
 
 
 def run_activity(config, changes: int, seed: int) -> int:
@@ -30,7 +31,7 @@ def run_activity(config, changes: int, seed: int) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     try:
-        args, _ = options.parse("algoitny-etl seed", DESCRIPTION, argv, OPTION_CLASSES, beam=False)
+        args, _ = options.parse("algoitny-etl seed", DESCRIPTION, argv, FLAGS, beam=False)
         config = common.mysql_config(args)
         if args.activity is not None:
             return run_activity(config, args.activity, args.seed)
@@ -42,7 +43,7 @@ def run(argv: list[str] | None = None) -> int:
         print(f"seed: {error}", file=sys.stderr)
         return common.EXIT_CANNOT_RUN
     except sa.exc.OperationalError as error:
-        print(f"seed: cannot use MySQL at {config.masked()}: {error.orig}", file=sys.stderr)
+        print(f"seed: cannot use MySQL at {config.masked()}: {explain(error)}", file=sys.stderr)
         return common.EXIT_CANNOT_RUN
     print(f"seeded {sum(inserted.values()):,} rows in {time.monotonic() - started:.1f} s")
     return common.EXIT_OK

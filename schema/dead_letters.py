@@ -26,3 +26,41 @@ def dead_letter_for_write(item_key: tuple[str, str], tp: str, item_json: bytes, 
     if delete:
         record["op"] = "delete"
     return record
+
+
+STAGES = ("map", "write")
+
+
+def _is_key_attribute(value: object) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("S"), str) and value["S"] != ""
+
+
+def problem_with(record: object, sources: dict, item_specs: dict) -> str | None:
+    """Why `record` is not a dead letter this tool wrote and can replay (None when it is one).
+
+    `sources` / `item_specs`: the catalogue's SOURCE_SPECS and ITEM_SPECS (passed in: the
+    catalogue imports this module's neighbours)."""
+    if not isinstance(record, dict):
+        return f"a JSON {type(record).__name__}, not a dead-letter record (an object)"
+    stage = record.get("stage")
+    if stage not in STAGES:
+        return f"its stage is {stage!r}; a dead letter's stage is 'map' (a row) or 'write' (an item)"
+    if stage == "write":
+        item = record.get("item")
+        if not isinstance(item, dict) or not _is_key_attribute(item.get("PK")) or not _is_key_attribute(item.get("SK")):
+            return "a write dead letter must carry the item sent, in DynamoDB JSON with PK and SK strings"
+        if record.get("op", "put") not in ("put", "delete"):
+            return f"its op is {record.get('op')!r}; a write is a put or a delete"
+        if record.get("op") != "delete" and not isinstance(item.get("tp"), dict):
+            return "the item of a put dead letter has no tp: it was not written by this tool"
+        return None
+    table = record.get("table")
+    if table not in sources:
+        return f"its table {table!r} is not one this tool migrates ({', '.join(sources)})"
+    row = record.get("row")
+    if not isinstance(row, dict):
+        return "a map dead letter must carry the row it could not map"
+    missing = [c for c in item_specs[sources[table].items[0]].identity_columns if c not in row]
+    if missing:
+        return f"its row has no {', '.join(missing)}: the row cannot be read again from {table}"
+    return None

@@ -58,6 +58,7 @@ from schema.entities.jobs import JOB_PREFIX_BY_MODEL
 from schema.entities.problems import TESTCASE, problem_pk
 from schema.compression import AS_NEEDED
 from schema.spec import RowRejected
+from schema.table import TableSpec
 from transforms.to_items import encode_mapped
 
 DEAD_LETTER = "dead_letter"
@@ -156,13 +157,16 @@ class ApplyChangesFn(EngineDoFn):
         before = self._keys(change.table, change.before) if change.before else {}
         after = self._items(change.table, change.after) if change.after else {}
         puts = [encode_mapped(item) for item in after.values()]  # a row that cannot be written changes nothing
-        for key, tp in before.items():
+        for key, (tp, _) in before.items():
             if key not in after:
                 self._write(encode_delete(*key, tp))
-        moved = {item["tp"] for key, item in after.items() if key not in before} & \
-            {tp for key, tp in before.items() if key not in after}
-        for tp in moved:
-            self._counts[(tp, "key_moves")] += 1
+        # A key move: an item of the row before and after whose keys differ, table or index (an
+        # email's GSI1 key, history made public: GSI2 keys appear, a usage log's day: its PK).
+        keys_before = dict(before.values())
+        keys_after = {item["tp"]: _all_keys(item) for item in after.values()}
+        for tp in keys_before.keys() & keys_after.keys():
+            if keys_before[tp] != keys_after[tp]:
+                self._counts[(tp, "key_moves")] += 1
         for put in puts:
             self._write(put)
 
@@ -180,9 +184,9 @@ class ApplyChangesFn(EngineDoFn):
                 items[(item["PK"], item["SK"])] = item
         return items
 
-    def _keys(self, table: str, row: dict) -> dict[tuple[str, str], str]:
-        """(PK, SK) -> item type of what the row before the change may have in the table: the keys
-        alone (an item that cannot be keyed cannot be there)."""
+    def _keys(self, table: str, row: dict) -> dict[tuple[str, str], tuple[str, tuple]]:
+        """(PK, SK) -> (item type, every key attribute) of what the row before the change may have
+        in the table: the keys alone (an item that cannot be keyed cannot be there)."""
         row = self._joined(table, row)
         keys = {}
         for tp in SOURCE_SPECS[table].items:
@@ -192,7 +196,7 @@ class ApplyChangesFn(EngineDoFn):
                     built = spec.key_builder(row)
                 except (RowRejected, ValueError, TypeError, KeyError):
                     continue
-                keys[(built["PK"], built["SK"])] = tp
+                keys[(built["PK"], built["SK"])] = (tp, _all_keys(built))
         return keys
 
     def _joined(self, table: str, row: dict) -> dict:
@@ -307,6 +311,13 @@ class ApplyChangesFn(EngineDoFn):
         http = getattr(self, "_http", None)
         if http is not None:
             http.close()
+
+
+KEY_ATTRIBUTES = tuple(TableSpec().key_attributes())
+
+
+def _all_keys(item: dict) -> tuple:
+    return tuple(item.get(name) for name in KEY_ATTRIBUTES)
 
 
 def _problem_key(row: dict | None) -> tuple[str, str] | None:

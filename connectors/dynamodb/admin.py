@@ -9,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
+from connectors.dynamodb.hints import explain
 from schema.table import TableSpec
 
 WAIT_DELAY_SECONDS = 1
@@ -99,7 +100,7 @@ def check_table_ready(config: DynamoDBConfig) -> None:
         client = clients.client(config, max_attempts=2, connect_timeout=3, read_timeout=10)
         table = describe(client, spec.name)
     except (BotoCoreError, ClientError) as error:
-        raise TableCheckError(f"cannot reach DynamoDB ({config.describe()}): {error}") from None
+        raise TableCheckError(f"cannot reach DynamoDB ({config.describe()}): {explain(error, config)}") from None
     if table is None:
         raise TableCheckError(f"{config.describe()} does not exist; run `algoitny-etl init` first")
     if table.get("TableStatus") != "ACTIVE":

@@ -7,8 +7,10 @@ verdict such as "counts are equal" is computed from data the pipeline wrote, not
 
 from __future__ import annotations
 
+import glob
 import io
 import json
+import os
 from typing import Iterator
 
 import apache_beam as beam
@@ -34,12 +36,27 @@ class WriteJsonLines(beam.PTransform):
         )
 
 
+class NotJsonLines(ValueError):
+    """A line of the file is not JSON; the message names the file and the line."""
+
+
+def numbered_json_lines(path: str) -> Iterator[tuple[int, object]]:
+    """(line number, record) one at a time: a large file is never read into memory whole.
+    A line that is not JSON raises NotJsonLines naming the file and the line."""
+    with FileSystems.open(path) as handle:
+        for number, line in enumerate(io.TextIOWrapper(handle, encoding="utf-8", errors="strict"), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except ValueError as error:
+                raise NotJsonLines(f"{path}, line {number}: not JSON ({error})") from None
+
+
 def iter_json_lines(path: str) -> Iterator[dict]:
     """Records one at a time: a large file is never read into memory whole."""
-    with FileSystems.open(path) as handle:
-        for line in io.TextIOWrapper(handle, encoding="utf-8"):
-            if line.strip():
-                yield json.loads(line)
+    for _, record in numbered_json_lines(path):
+        yield record
 
 
 def read_json_lines(path: str) -> list[dict]:
@@ -53,3 +70,16 @@ def remove_if_empty(path: str) -> None:
             empty = not handle.read(1)
         if empty:
             FileSystems.delete([path])
+
+
+def remove_empty_beam_temp_dirs(folder: str) -> None:
+    """Beam's file sinks write into a `beam-temp-*` folder beside the output and delete it when the
+    pipeline finishes; a run that failed or was killed leaves it behind. Empty ones are removed
+    (a sink that still needs its folder makes it again when it writes)."""
+    if "://" in folder:
+        return
+    for path in glob.glob(os.path.join(folder, "beam-temp-*")):
+        try:
+            os.rmdir(path)  # only if empty
+        except OSError:
+            pass

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.engines import engine as make_engine
+from connectors.mysql.hints import explain
 from schema.drift import schema_drift
 from schema.entities import SOURCE_SPECS
 
@@ -25,10 +26,7 @@ def live_columns(config: MySQLConfig, tables: Iterable[str]) -> tuple[set[str], 
             present = {name.lower() for name in inspector.get_table_names()}
             return present, {t: [c["name"] for c in inspector.get_columns(t)] for t in tables if t.lower() in present}
     except sa.exc.OperationalError as error:
-        raise PreflightError(
-            f"cannot connect to MySQL at {config.masked()}: {error.orig if error.orig else error}. "
-            "Is the server running, and is MYSQL_URL/--mysql-url right? (`make local-up` starts the local one.)"
-        ) from None
+        raise PreflightError(f"cannot connect to MySQL at {config.masked()}: {explain(error)}") from None
     finally:
         engine.dispose()
 

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 
 import pytest
@@ -208,3 +209,38 @@ def test_live_schema_matches_the_specs(small_source):
             assert [c["name"] for c in inspector.get_columns(table)] == list(source.columns)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("lines, line, words", [
+    (['{"a": 1}'], 1, "stage"),  # JSON, but not a dead letter: once a false "all 1 resolved"
+    (["not json at all"], 1, "not JSON"),
+    (["", json.dumps({"stage": "map", "table": "users", "key": 1, "code": "x", "reason": "r",
+                      "row": {"id": 1}}), '{"stage": "write", "item": {"PK": {"S": "PLAN#1"}}}'], 3, "SK"),
+    ([json.dumps({"stage": "map", "table": "accounts", "key": 1, "row": {"id": 1}})], 1, "accounts"),
+])
+def test_replay_refuses_a_file_that_is_not_dead_letters(small_source, new_table_config, tmp_path, lines, line, words):
+    target = new_table_config()
+    assert init_table(target, out=io.StringIO()) == 0
+    path = tmp_path / "junk.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli("replay", str(path), *connection_flags(small_source, target))
+    assert code == 2, out + err
+    assert f"{path}, line {line}: " in err and words in err
+    assert scan_all(target) == []  # nothing written, not even the good line before the bad one
+
+
+def test_no_folder_is_left_behind_by_a_run_that_ends_or_fails(small_source, new_table_config, tmp_path, monkeypatch):
+    from tests.support.fault_proxy import FaultPlan, FaultProxy
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
+    monkeypatch.chdir(tmp_path)  # the default dead-letter folder is ./dead-letters
+    target = new_table_config()
+    assert init_table(target, out=io.StringIO()) == 0
+    assert run_cli("migrate", "--entity", "plans", *connection_flags(small_source, target))[0] == 0
+    with FaultProxy(target.endpoint_url, FaultPlan(refuse="ResourceNotFoundException")) as proxy:
+        code, out, err = run_cli("migrate", "--entity", "plans", "--mysql-url", small_source.url, "--endpoint-url",
+                                 proxy.url, "--table", target.table)
+    assert code == 2, out + err
+    assert list(system_temp.iterdir()) == []
+    assert [p.name for p in (tmp_path / "dead-letters").iterdir()] == []

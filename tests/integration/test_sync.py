@@ -89,6 +89,8 @@ def test_every_kind_of_change_reaches_the_table(migrated, tmp_path):
     entities = report["entities"]
     assert entities["usr"]["puts"] >= 1 and entities["usr_gid"]["deletes"] >= 1
     assert entities["prob"]["key_moves"] == 1 and entities["tc"]["key_moves"] == len(cases) - 1
+    # Index keys move too: the email (GSI1), the changed Google id (GSI1), history made private and public (GSI2).
+    assert (entities["usr"]["key_moves"], entities["usr_gid"]["key_moves"], entities["hist"]["key_moves"]) == (1, 1, 2)
     assert report["checkpoint_advanced"] and report["lag_seconds"] is not None
     assert report["window"]["from"] != report["window"]["to"]
 
