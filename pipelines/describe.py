@@ -11,15 +11,13 @@ from reports.data_model import markdown
 DESCRIPTION = "print the data model (item types, keys, attributes, TTL, indexes, access patterns) as Markdown"
 
 
-class DescribeOptions(options.PipelineOptions):
-    @classmethod
-    def _add_argparse_args(cls, parser):
-        parser.add_argument("--output", help="write it to this file instead of standard output")
+OUTPUT = options.Flags("output", lambda group: group.add_argument(
+    "--output", help="write it to this file instead of standard output"))
 
 
 def run(argv: list[str] | None = None) -> int:
     try:
-        args, _ = options.parse("algoitny-etl describe", DESCRIPTION, argv, (DescribeOptions,), beam=False)
+        args, _ = options.parse("algoitny-etl describe", DESCRIPTION, argv, (OUTPUT,), beam=False)
     except options.UsageError as error:
         print(f"describe: {error}", file=sys.stderr)
         return common.EXIT_CANNOT_RUN

@@ -13,7 +13,7 @@ from pipelines import common, options
 from schema.table import TableSpec
 
 DESCRIPTION = "create the table (keys, GSI1, GSI2, TTL, streams); idempotent"
-OPTION_CLASSES = (options.TargetOptions, options.InitOptions)
+FLAGS = (options.TARGET, options.INIT)
 
 
 def init_table(config: DynamoDBConfig, recreate: bool = False, out=None, stream: bool | None = None) -> int:
@@ -63,7 +63,7 @@ def init_table(config: DynamoDBConfig, recreate: bool = False, out=None, stream:
 
 def run(argv: list[str] | None = None) -> int:
     try:
-        args, _ = options.parse("algoitny-etl init", DESCRIPTION, argv, OPTION_CLASSES, beam=False)
+        args, _ = options.parse("algoitny-etl init", DESCRIPTION, argv, FLAGS, beam=False)
         if args.recreate and not args.yes:
             raise options.UsageError("--recreate deletes the table and all its items; add --yes to confirm")
         return init_table(common.dynamodb_config(args), recreate=args.recreate, stream=args.stream)

@@ -34,9 +34,9 @@ from transforms.item_stats import SizeStatsFn
 from transforms.to_items import ToItems
 
 DESCRIPTION = "read MySQL, map rows to items, write them (--dry-run writes nothing)"
-OPTION_CLASSES = (options.SourceOptions, options.TargetOptions, options.EntityOptions, options.ReadOptions,
-                  options.MappingOptions, options.WriteOptions, options.DryRunOptions, options.DeadLetterOptions,
-                  options.ReportOptions, options.MigrateOptions, options.RunnerOptions)
+FLAGS = (options.SOURCE, options.TARGET, options.ENTITY, options.READ,
+                  options.MAPPING, options.WRITE, options.DRY_RUN, options.DEAD_LETTER,
+                  options.REPORT, options.MIGRATE, options.RUNNER)
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def planned(args, settings: MigrateSettings) -> MigrateSettings:
 
 def run(argv: list[str] | None = None) -> int:
     try:
-        args, beam_args = options.parse("algoitny-etl migrate", DESCRIPTION, argv, OPTION_CLASSES)
+        args, beam_args = options.parse("algoitny-etl migrate", DESCRIPTION, argv, FLAGS)
         pipeline_options = common.beam_options(args, beam_args)
         settings = settings_from(args, pipeline_options)
         if not settings.dry_run:

@@ -48,10 +48,12 @@ from transforms.sync_changes import ApplyChanges
 from transforms.to_items import ToItems
 
 DESCRIPTION = "carry MySQL's changes since the last run (binary log) to the table; run it on a schedule"
-OPTION_CLASSES = (options.SourceOptions, options.TargetOptions, options.EntityOptions, options.DryRunOptions,
-                  options.DeadLetterOptions, options.ReportOptions, options.WriteOptions, options.SyncOptions,
-                  options.RunnerOptions)
+FLAGS = (options.SOURCE, options.TARGET, options.ENTITY, options.DRY_RUN,
+                  options.DEAD_LETTER, options.REPORT, options.WRITE, options.SYNC,
+                  options.RUNNER)
 EXIT_LEASE_HELD = 3
+EXIT_CODES = (f"{options.EXIT_CODES}; {EXIT_LEASE_HELD} another run holds the lease: this one did nothing (a "
+              "skipped overlap on a schedule, not a failure)")
 
 
 class SyncCannotRun(RunStopped):
@@ -194,7 +196,7 @@ def build_watermark_pipeline(p: beam.Pipeline, settings: SyncSettings, checkpoin
 
 def run(argv: list[str] | None = None) -> int:
     try:
-        args, beam_args = options.parse("algoitny-etl sync", DESCRIPTION, argv, OPTION_CLASSES)
+        args, beam_args = options.parse("algoitny-etl sync", DESCRIPTION, argv, FLAGS, epilog=EXIT_CODES)
         pipeline_options = common.beam_options(args, beam_args)
         settings = settings_from(args, pipeline_options)
         check_table_ready(settings.dynamo)

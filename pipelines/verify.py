@@ -30,9 +30,9 @@ from schema.entities import item_types_for
 from transforms.counts import CountSourceItems, CountTableItems
 
 DESCRIPTION = "compare both sides: counts per entity, or every item with --deep"
-OPTION_CLASSES = (options.SourceOptions, options.TargetOptions, options.EntityOptions, options.ReadOptions,
-                  options.ReportOptions, options.VerifyOptions, options.DryRunOptions, options.DeadLetterOptions,
-                  options.WriteOptions, options.RunnerOptions)
+FLAGS = (options.SOURCE, options.TARGET, options.ENTITY, options.READ,
+                  options.REPORT, options.VERIFY, options.DRY_RUN, options.DEAD_LETTER,
+                  options.WRITE, options.RUNNER)
 MIN_SEGMENTS = 8
 
 
@@ -95,7 +95,7 @@ def default_segments(pipeline_options: PipelineOptions) -> int:
 def settings_from(args, pipeline_options: PipelineOptions) -> VerifySettings:
     tables = common.tables_for(args)
     if not args.repair:
-        given = options.given(args, options.DryRunOptions, options.DeadLetterOptions, options.WriteOptions)
+        given = options.given(args, options.DRY_RUN, options.DEAD_LETTER, options.WRITE)
         if given:
             raise ConfigError(f"{', '.join(given)} applies to --repair")
     dynamo = common.dynamodb_config(args)
@@ -112,7 +112,7 @@ def settings_from(args, pipeline_options: PipelineOptions) -> VerifySettings:
 
 def run(argv: list[str] | None = None) -> int:
     try:
-        args, beam_args = options.parse("algoitny-etl verify", DESCRIPTION, argv, OPTION_CLASSES)
+        args, beam_args = options.parse("algoitny-etl verify", DESCRIPTION, argv, FLAGS)
         pipeline_options = common.beam_options(args, beam_args)
         settings = settings_from(args, pipeline_options)
         for warning in check_source_tables(settings.mysql, settings.tables, allow_unmapped=True):
