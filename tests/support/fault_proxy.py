@@ -12,6 +12,7 @@ At configured rates, for the operations it is told to disturb (BatchWriteItem by
   burst): a BatchWriteItem takes the items the tokens left cover, in order, and answers the rest
   as UnprocessedItems; with no token left it answers 400 ProvisionedThroughputExceededException.
 `outage(seconds)` closes the listening socket (connections are refused) and resets open ones.
+`counts.actions` collects the IAM actions the calls it saw need (the least-privilege tests).
 
 Used by the fault tests and by the benchmark's latency runs; never by the product.
 """
@@ -45,16 +46,30 @@ class FaultPlan:
     operations: tuple[str, ...] = ("BatchWriteItem",)
 
 
+_TRANSACTION_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                        "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+
+
 @dataclass
 class FaultCounts:
     requests: int = 0
     forwarded: int = 0
     injected: dict = field(default_factory=dict)
+    # The IAM actions the calls need: each operation, and for a transaction each of its parts.
+    actions: set = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self, kind: str) -> None:
         with self._lock:
             self.injected[kind] = self.injected.get(kind, 0) + 1
+
+    def saw(self, operation: str, body: bytes) -> None:
+        # IAM has no action for a transaction: each of its parts needs its own.
+        needed = {f"dynamodb:{operation}"} if not operation.startswith("Transact") else \
+            {f"dynamodb:{_TRANSACTION_ACTIONS[kind]}" for part in json.loads(body).get("TransactItems", [])
+             for kind in part}
+        with self._lock:
+            self.actions |= needed
 
 
 class FaultProxy:
@@ -210,6 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
         if proxy.in_outage():
             return self._cut("outage")
         operation = self.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
+        proxy.counts.saw(operation, body)
         plan = proxy.plan
         disturbed = operation in plan.operations
         if disturbed and plan.refuse:
