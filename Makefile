@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 
 export LOCAL_DYNAMODB_PORT TEST_DYNAMODB_PORT TEST_MYSQL_PORT TEST_BINLOG_MYSQL_PORT
 
-.PHONY: help dynamodb-help venv test test-services local-up local-down local-status dynamodb-init dynamodb-migrate \
+.PHONY: help dynamodb-help venv test test-fast test-services flink-up flink-down prism-up prism-down local-up local-down local-status dynamodb-init dynamodb-migrate \
         dynamodb-migrate-dry-run dynamodb-migrate-users dynamodb-migrate-problems dynamodb-migrate-history \
         dynamodb-verify dynamodb-sync docs bench clean
 
@@ -30,6 +30,8 @@ dynamodb-help:
 	@echo "  make local-up                start the rehearsal's services: DynamoDB Local ($(LOCAL_DYNAMODB_PORT)), MariaDB with binlog (3307)"
 	@echo "  make local-down              stop every service the project started (rehearsal's and tests')"
 	@echo "  make local-status            say which of them answer"
+	@echo "  make flink-up | flink-down   a Flink 1.19 session cluster (JobManager + 2 TaskManagers) and Beam's job server"
+	@echo "  make prism-up | prism-down   Beam's Prism runner, built from the Go module proxy"
 	@echo "  make docs                    regenerate docs/data-model.md from the specs"
 	@echo "Migration (configure with MYSQL_URL, DYNAMODB_ENDPOINT_URL or LOCALSTACK_URL, DYNAMODB_TABLE, AWS_DEFAULT_REGION)"
 	@echo "  make dynamodb-init               create the table (idempotent)"
@@ -54,12 +56,28 @@ local-up: venv
 
 test-services: venv
 	scripts/local_services.sh up tests
+	python3 scripts/engines.py up flink
+
+flink-up:
+	python3 scripts/engines.py up flink
+
+flink-down:
+	python3 scripts/engines.py down flink
+
+prism-up:
+	python3 scripts/engines.py up prism
+
+prism-down:
+	python3 scripts/engines.py down prism
 
 local-down:
 	scripts/local_services.sh down
+	python3 scripts/engines.py down flink
+	python3 scripts/engines.py down prism
 
 local-status:
 	scripts/local_services.sh status all
+	-python3 scripts/engines.py status flink
 
 test: venv test-services
 	TEST_DYNAMODB_ENDPOINT_URL=$${TEST_DYNAMODB_ENDPOINT_URL:-http://127.0.0.1:$(TEST_DYNAMODB_PORT)} \

@@ -11,7 +11,9 @@ setuptools.setup(
                                                "sample_data*", "repositories*"]),
     python_requires=">=3.10",
     install_requires=[
-        "apache-beam>=2.60,<3",
+        # Exactly the version whose Flink and Spark job servers Maven Central serves (the SDK and
+        # the job server must match exactly; 2.63-2.77 have none there): README, "Runners".
+        "apache-beam==2.62.0",
         "boto3>=1.34,<2",
         "SQLAlchemy>=2.0,<2.2",
         "PyMySQL>=1.1,<2",

@@ -119,9 +119,13 @@ def writer_settings(args: argparse.Namespace, pipeline_options: PipelineOptions,
 DEAD_LETTER_DIR = "dead-letters"
 
 
-def default_dead_letter_path(now: int, command: str = "migrate") -> str:
-    stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return os.path.join(DEAD_LETTER_DIR, f"{command}-{stamp}-{os.getpid()}.jsonl")
+def dead_letter_path(given: str | None, now: int, command: str) -> str:
+    """--dead-letter, or dead-letters/<command>-<time>-<pid>.jsonl; a local path made absolute,
+    since workers elsewhere (a Flink TaskManager's) write it from another working directory."""
+    if not given:
+        stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        given = os.path.join(DEAD_LETTER_DIR, f"{command}-{stamp}-{os.getpid()}.jsonl")
+    return given if "://" in given else os.path.abspath(given)
 
 
 @contextlib.contextmanager

@@ -107,7 +107,7 @@ def settings_from(args, pipeline_options: PipelineOptions) -> MigrateSettings:
         dry_run=args.dry_run,
         writer=common.writer_settings(args, pipeline_options, dynamo),
         rows_per_range=args.rows_per_range,
-        dead_letter_path=args.dead_letter or common.default_dead_letter_path(now),
+        dead_letter_path=common.dead_letter_path(args.dead_letter, now, "migrate"),
         stats_path=common.temp_path(pipeline_options, "item-stats.jsonl"),
         now=now,
         compress_over=args.compress_over,

@@ -79,7 +79,8 @@ def run(argv: list[str] | None = None) -> int:
     try:
         args, beam_args = options.parse("algoitny-etl replay", DESCRIPTION, argv, FLAGS, POSITIONALS)
         stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        new_path = args.dead_letter or f"{os.path.splitext(args.path)[0]}.replay-{stamp}.jsonl"
+        new_path = common.dead_letter_path(args.dead_letter or f"{os.path.splitext(args.path)[0]}.replay-{stamp}.jsonl",
+                                           now, "replay")
         pipeline_options = common.beam_options(args, beam_args)
         dynamo = common.dynamodb_config(args)
         settings = ReplaySettings(common.mysql_config(args), dynamo, now, args.compress_over,

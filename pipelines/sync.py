@@ -114,7 +114,7 @@ def settings_from(args, pipeline_options: PipelineOptions) -> SyncSettings:
     dynamo = common.dynamodb_config(args)
     return SyncSettings(
         mysql=common.mysql_config(args), dynamo=dynamo, tables=common.tables_for(args), mode=args.changes,
-        dry_run=args.dry_run, dead_letter_path=args.dead_letter or common.default_dead_letter_path(now, "sync"),
+        dry_run=args.dry_run, dead_letter_path=common.dead_letter_path(args.dead_letter, now, "sync"),
         summary_path=common.temp_path(pipeline_options, "sync-summary.jsonl"), now=now,
         writer=common.writer_settings(args, pipeline_options, dynamo),
         advance_past_dead_letters=args.advance_past_dead_letters, lease_seconds=args.lease_seconds,

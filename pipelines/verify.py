@@ -106,7 +106,7 @@ def settings_from(args, pipeline_options: PipelineOptions) -> VerifySettings:
         results_path=common.temp_path(pipeline_options, "verify-counts.jsonl"), now=now,
         deep=args.deep, sample_rate=args.sample_rate, report_path=args.report_path,
         repair=args.repair, dry_run=args.dry_run, writer=common.writer_settings(args, pipeline_options, dynamo),
-        dead_letter_path=(args.dead_letter or common.default_dead_letter_path(now, "repair")) if args.repair else None,
+        dead_letter_path=common.dead_letter_path(args.dead_letter, now, "repair") if args.repair else None,
     )
 
 

@@ -1,14 +1,18 @@
 """Runner conformance: every command, on the DirectRunner in one process, on the DirectRunner
-with two worker processes, and on the PortableRunner with an EXTERNAL worker pool the tests
-start themselves (the Fn API harness Flink, Spark and Dataflow run): the same reports, the
-same dead letters, a clean deep verify; an error raised in a worker ends the run with exit 2
-and the same message everywhere.
+with two worker processes, on the PortableRunner with an EXTERNAL worker pool the tests start
+themselves, and on the FlinkRunner against a real Flink session cluster (a JobManager and two
+TaskManagers, scripts/engines.py) whose TaskManagers start SDK workers of their own: the same
+reports, the same dead letters, a clean deep verify; an error raised in a worker ends the run
+with exit 2 and the same message everywhere. On Flink the work must spread over both
+TaskManagers, and a TaskManager killed mid-load must cost nothing but time.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy.engine import URL, make_url
@@ -16,6 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from tests.integration.helpers import (
     connection_flags, count_type, execute, kill_when, new_table, run_cli, seeded, start_migrate,
 )
+from tests.support.engines import FlinkCluster
 from tests.support.fault_proxy import FaultPlan, FaultProxy
 from tests.support.worker_pool import WorkerPool
 
@@ -24,7 +29,8 @@ pytestmark = pytest.mark.integration
 RUNNERS = {
     "direct": [],
     "multi_process": ["--direct_num_workers=2", "--direct_running_mode=multi_processing"],
-    "portable": None,  # the worker pool's own flags
+    "portable": "worker_pool",  # the worker pool's own flags
+    "flink": "flink",  # the shared cluster's
 }
 
 
@@ -34,11 +40,21 @@ def worker_pool():
         yield pool
 
 
+@pytest.fixture(scope="session")
+def flink() -> FlinkCluster:
+    return FlinkCluster().up()
+
+
+@dataclass(frozen=True)
+class Runner:
+    name: str
+    args: list[str]
+
+
 @pytest.fixture(params=list(RUNNERS))
-def runner(request) -> list[str]:
-    if RUNNERS[request.param] is None:
-        return request.getfixturevalue("worker_pool").beam_args
-    return RUNNERS[request.param]
+def runner(request) -> Runner:
+    flags = RUNNERS[request.param]
+    return Runner(request.param, request.getfixturevalue(flags).beam_args if isinstance(flags, str) else flags)
 
 
 def new_target(new_table_config):
@@ -51,11 +67,14 @@ def test_every_command_answers_alike(runner, new_binlog_database, new_table_conf
             "INSERT INTO test_cases (id, problem_id, input, output, created_at) "
             "VALUES (900001, 424242, 'in', 'out', UTC_TIMESTAMP(6))")  # a poison row: its problem does not exist
     target = new_target(new_table_config)
-    flags = [*connection_flags(source, target), *runner]
+    flags = [*connection_flags(source, target), *runner.args]
     dead = tmp_path / "dead.jsonl"
 
-    code, out, err = run_cli("migrate", "--dead-letter", str(dead), "--report", str(tmp_path / "m.json"), *flags)
+    code, out, err = run_cli("migrate", "--rows-per-range", "40", "--dead-letter", str(dead), "--report",
+                             str(tmp_path / "m.json"), *flags)
     assert code == 1, out + err
+    if runner.name == "flink":
+        assert_the_work_spread_over_every_taskmanager()
     assert [(r["table"], r["key"], r["code"]) for r in map(json.loads, dead.open())] == \
         [("test_cases", 900001, "missing_parent")]
     report = json.loads((tmp_path / "m.json").read_text())
@@ -82,9 +101,11 @@ def test_every_command_answers_alike(runner, new_binlog_database, new_table_conf
 def test_a_killed_load_resumes_clean(runner, new_binlog_database, new_table_config):
     source = seeded(new_binlog_database())
     target = new_target(new_table_config)
-    flags = [*connection_flags(source, target), *runner]
+    flags = [*connection_flags(source, target), *runner.args]
     first = start_migrate("--rows-per-range", "40", "--max-write-rate", "120", *flags)
     kill_when(first, lambda: count_type(target, "mig_done") >= 2)
+    if runner.name == "flink":
+        FlinkCluster.cancel_running_jobs()  # the job outlives its launcher: the operator cancels it
     code, out, err = run_cli("migrate", "--resume", *flags)
     assert code == 0, out + err
     assert "skipping" in out
@@ -101,9 +122,58 @@ def test_an_error_in_a_worker_ends_the_run_alike(runner, refusal, words, new_dat
     target = new_target(new_table_config)
     with FaultProxy(target.endpoint_url, FaultPlan(refuse=refusal)) as proxy:
         code, out, err = run_cli("migrate", "--entity", "plans", "--mysql-url", source.url, "--endpoint-url",
-                                 proxy.url, "--table", target.table, *runner)
+                                 proxy.url, "--table", target.table, *runner.args)
     assert code == 2, out + err
     assert f"migrate: stopped: DynamoDB refused a BatchWriteItem to {target.table}: {words}" in err
+
+
+def assert_the_work_spread_over_every_taskmanager():
+    """The last job read key ranges and wrote items on each TaskManager: Flink honoured the
+    Reshuffle between splitting and reading (it may treat one as a hint in batch, apache/beam#30621)."""
+    job = FlinkCluster.finished_jobs()[-1]
+    assert job["state"] == "FINISHED", job
+    by_vertex = FlinkCluster.records_by_taskmanager(job["jid"])
+    taskmanagers = set(FlinkCluster.taskmanagers())
+    # Flink names a fused vertex after its Beam steps: "Read <table>/ReadKeyRange", and the
+    # writer's "Write" among a table's mapping steps ("{Map users, ..., Write, SizeStats}").
+    for step, names in {"read": ("ReadKeyRange",), "write": ("Write,", "Write}")}.items():
+        per_tm: dict[str, int] = {}
+        for vertex, counts in by_vertex.items():
+            if any(name in vertex for name in names):
+                for tm, records in counts.items():
+                    per_tm[tm] = per_tm.get(tm, 0) + records
+        assert set(per_tm) == taskmanagers and all(per_tm.values()), (step, per_tm)
+
+
+def test_a_taskmanager_killed_mid_load_costs_only_time(flink, new_binlog_database, new_table_config, tmp_path):
+    """Flink restarts the failed tasks; their writes are puts of the same items, so a replayed
+    bundle duplicates nothing, and a range is recorded done only by an attempt that wrote it all."""
+    source = seeded(new_binlog_database(), scale=2)
+    target = new_target(new_table_config)
+    flags = [*connection_flags(source, target), *flink.beam_args]
+    load = start_migrate("--rows-per-range", "40", "--max-write-rate", "150", "--report", str(tmp_path / "m.json"),
+                         *flags)
+    try:
+        deadline = time.monotonic() + 240
+        while count_type(target, "mig_done") < 2:
+            assert load.poll() is None, f"the load ended before the kill point:\n{load.stdout.read()}"
+            assert time.monotonic() < deadline, "the load never got going"
+            time.sleep(0.2)
+        killed = flink.kill_taskmanager()
+        output, _ = load.communicate(timeout=600)
+        assert load.returncode == 0, output
+    finally:
+        if load.poll() is None:
+            load.kill()
+        flink.restore()
+    assert killed not in flink.taskmanager_pids()
+    job = flink.finished_jobs()[-1]
+    assert job["state"] == "FINISHED" and flink.failures(job["jid"]), job  # it lost tasks and recovered
+    ranges = json.loads((tmp_path / "m.json").read_text())["run"]["ranges"]
+    done = count_type(target, "mig_done")
+    assert done == ranges, (done, ranges)  # every range recorded once its items were all written, and no more
+    code, out, err = run_cli("verify", "--deep", *connection_flags(source, target))
+    assert code == 0 and "every item is ok" in out, out + err
 
 
 def test_a_runner_that_would_lose_data_is_refused(new_database, new_table_config):

@@ -1,0 +1,108 @@
+"""The Flink session cluster the suite shares (scripts/engines.py starts it, `make test` first):
+Beam flags for it, and what its REST API says about the jobs the tests ran."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINES = ROOT / "scripts" / "engines.py"
+FLINK_DIR = ROOT / ".local" / "engines" / "flink"
+REST_PORT = int(os.environ.get("FLINK_REST_PORT", "18081"))
+JOB_PORT = int(os.environ.get("FLINK_JOB_PORT", "18099"))
+TASKMANAGERS = 2
+
+
+def _get(path: str):
+    with urllib.request.urlopen(f"http://127.0.0.1:{REST_PORT}{path}", timeout=10) as response:
+        return json.load(response)
+
+
+class FlinkCluster:
+    """The running cluster: `up()` starts it if needed (through scripts/engines.py)."""
+
+    def up(self) -> "FlinkCluster":
+        result = subprocess.run([sys.executable, str(ENGINES), "up", "flink", "--taskmanagers", str(TASKMANAGERS)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"the Flink cluster would not start:\n{result.stdout}{result.stderr}")
+        return self
+
+    beam_args = ["--runner", "FlinkRunner", "--job_endpoint", f"localhost:{JOB_PORT}", "--environment_type", "PROCESS",
+                 "--environment_config", json.dumps({"command": str(ROOT / "scripts" / "beam-sdk-worker")}),
+                 "--parallelism", str(TASKMANAGERS)]
+    """The FlinkRunner through the shared job server; each TaskManager starts its own SDK workers."""
+
+    @staticmethod
+    def taskmanagers() -> list[str]:
+        return [tm["id"] for tm in _get("/taskmanagers")["taskmanagers"]]
+
+    @staticmethod
+    def finished_jobs() -> list[dict]:
+        """Every job the cluster finished or failed, newest last."""
+        jobs = [j for j in _get("/jobs/overview")["jobs"] if j["state"] in ("FINISHED", "FAILED", "CANCELED")]
+        return sorted(jobs, key=lambda j: j["end-time"])
+
+    @staticmethod
+    def records_by_taskmanager(job_id: str) -> dict[str, dict[str, int]]:
+        """vertex name -> {TaskManager id: records read} for every vertex of the job."""
+        found = {}
+        for vertex in _get(f"/jobs/{job_id}")["vertices"]:
+            per_tm = _get(f"/jobs/{job_id}/vertices/{vertex['id']}/taskmanagers")["taskmanagers"]
+            found[vertex["name"]] = {tm["taskmanager-id"]: int(tm["metrics"]["read-records"]) for tm in per_tm}
+        return found
+
+    @staticmethod
+    def cancel_running_jobs(timeout: float = 60) -> None:
+        """What an operator does after killing a launcher: the job it submitted runs on without it."""
+        running = [j["jid"] for j in _get("/jobs/overview")["jobs"] if j["state"] not in ("FINISHED", "FAILED",
+                                                                                          "CANCELED")]
+        for job_id in running:
+            urllib.request.urlopen(urllib.request.Request(
+                f"http://127.0.0.1:{REST_PORT}/jobs/{job_id}?mode=cancel", method="PATCH"), timeout=10).close()
+        deadline = time.monotonic() + timeout
+        while any(j["state"] not in ("FINISHED", "FAILED", "CANCELED") for j in _get("/jobs/overview")["jobs"]):
+            assert time.monotonic() < deadline, "a Flink job would not cancel"
+            time.sleep(0.5)
+
+    @staticmethod
+    def failures(job_id: str) -> list[str]:
+        """The failures the job recovered from (or died of), oldest first, in Flink's words."""
+        history = _get(f"/jobs/{job_id}/exceptions").get("exceptionHistory", {}).get("entries", [])
+        return [entry.get("exceptionName", "") + ": " + entry.get("stacktrace", "").split("\n", 1)[0]
+                for entry in reversed(history)]
+
+    @staticmethod
+    def taskmanager_pids() -> list[int]:
+        pids = []
+        for pid_file in sorted(FLINK_DIR.glob("taskmanager-*.pid")):
+            pid = int(pid_file.read_text())
+            try:
+                os.kill(pid, 0)
+                pids.append(pid)
+            except OSError:
+                pass
+        return pids
+
+    def kill_taskmanager(self) -> int:
+        """SIGKILL one TaskManager JVM (the newest), as a crashed machine would die."""
+        pid = self.taskmanager_pids()[-1]
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def restore(self, timeout: float = 90) -> None:
+        """Back to TASKMANAGERS registered TaskManagers, starting new ones for the dead."""
+        missing = TASKMANAGERS - len(self.taskmanager_pids())
+        for _ in range(missing):
+            subprocess.run([sys.executable, str(ENGINES), "taskmanager", "flink"], check=True, capture_output=True)
+        deadline = time.monotonic() + timeout
+        while len(self.taskmanagers()) != TASKMANAGERS:
+            assert time.monotonic() < deadline, f"Flink has {len(self.taskmanagers())} TaskManagers, not {TASKMANAGERS}"
+            time.sleep(0.5)
