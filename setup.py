@@ -8,7 +8,7 @@ setuptools.setup(
     version="0.1.0",
     description="AlgoItny MySQL -> DynamoDB single-table migration on Apache Beam",
     packages=setuptools.find_packages(include=["schema*", "connectors*", "transforms*", "pipelines*", "reports*",
-                                               "sample_data*", "repositories*"]),
+                                               "sample_data*", "repositories*", "state*"]),
     python_requires=">=3.10",
     install_requires=[
         # Exactly the version whose Flink and Spark job servers Maven Central serves (the SDK and

@@ -43,16 +43,21 @@ def local_services_up() -> None:
     subprocess.run([os.path.join(ROOT, "scripts", "local_services.sh"), "up", "tests"], check=True)
 
 
-def mysql(database: str) -> MySQLConfig:
-    return MySQLConfig(sa.engine.make_url(MYSQL_SERVER).set(database=database).render_as_string(hide_password=False))
+def mysql(database: str, server: str = MYSQL_SERVER) -> MySQLConfig:
+    return MySQLConfig(sa.engine.make_url(server).set(database=database).render_as_string(hide_password=False))
+
+
+def flags(source: MySQLConfig, table: str) -> list[str]:
+    """The connection flags of a command against `source` and the benchmark's `table`."""
+    return ["--mysql-url", source.url, "--endpoint-url", ENDPOINT, "--table", table]
 
 
 def target(table: str) -> DynamoDBConfig:
     return DynamoDBConfig(table=table, endpoint_url=ENDPOINT)
 
 
-def seed_database(database: str, counts: SeedCounts) -> MySQLConfig:
-    config = mysql(database)
+def seed_database(database: str, counts: SeedCounts, server: str = MYSQL_SERVER) -> MySQLConfig:
+    config = mysql(database, server)
     started = time.monotonic()
     inserted = seed(config, counts, replace=True, out=io.StringIO())
     print(f"  seeded {sum(inserted.values()):,} rows into {database} in {time.monotonic() - started:.0f} s")

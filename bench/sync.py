@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 import time
-
-import sqlalchemy as sa
 
 from bench import support
 from sample_data.activity import burst
@@ -28,22 +25,11 @@ from sample_data.generate import SeedCounts
 SCALE = 40
 
 
-def binlog_database(name: str):
-    from connectors.mysql.config import MySQLConfig
-    return MySQLConfig(sa.engine.make_url(support.BINLOG_SERVER).set(database=name).render_as_string(hide_password=False))
-
-
 def seeded(name: str, scale: int):
-    from sample_data.load import seed
-    config = binlog_database(name)
-    started = time.monotonic()
-    seed(config, SeedCounts.for_scale(scale), replace=True, out=open(os.devnull, "w"))
-    print(f"  seeded {name} at scale {scale} in {time.monotonic() - started:.0f} s")
-    return config
+    return support.seed_database(name, SeedCounts.for_scale(scale), support.BINLOG_SERVER)
 
 
-def flags(source, table: str) -> list[str]:
-    return ["--mysql-url", source.url, "--endpoint-url", support.ENDPOINT, "--table", table]
+flags = support.flags
 
 
 def report_of(run, path: str) -> dict:
@@ -72,9 +58,8 @@ def round_trip(database: str, table: str, changes: int, seed: int = 1) -> tuple[
 
 def idle_sync(source, table: str) -> tuple[float, float]:
     """(a sync with nothing new, a dry run on empty tables): wall seconds, median of 3 each."""
-    empty = binlog_database("algoitny_bench_sync_empty")
-    from sample_data.load import seed
-    seed(empty, SeedCounts(0, 0, 0, 0, 0, 0, 0), replace=True, out=open(os.devnull, "w"))
+    empty = support.seed_database("algoitny_bench_sync_empty", SeedCounts(0, 0, 0, 0, 0, 0, 0),
+                                  support.BINLOG_SERVER)
     nothing, dry = [], []
     for _ in range(3):
         nothing.append(support.cli("sync", *flags(source, table)).seconds)
@@ -94,7 +79,7 @@ def main() -> None:
     support.local_services_up()
     table = "bench_sync"
     rounds = [round_trip("algoitny_bench_sync", table, args.changes) for _ in range(args.rounds)]
-    source = binlog_database("algoitny_bench_sync")
+    source = support.mysql("algoitny_bench_sync", support.BINLOG_SERVER)
     migrate_rate = support.median([r[0] for r in rounds])
     sync_rate = support.median([r[1] for r in rounds])
     nothing, dry = idle_sync(source, table)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as _dt
 import logging
 import os
 import re
@@ -26,6 +25,7 @@ from connectors.files.json_lines import remove_empty_beam_temp_dirs
 from connectors.mysql.config import MySQLConfig
 from pipelines.runners import RunnerRefused, check_runner, is_distributed
 from schema.entities import sources_for
+from schema.state_items import utc_stamp
 
 EXIT_OK = 0
 EXIT_DIFFERENCES = 1
@@ -123,8 +123,7 @@ def dead_letter_path(given: str | None, now: int, command: str) -> str:
     """--dead-letter, or dead-letters/<command>-<time>-<pid>.jsonl; a local path made absolute,
     since workers elsewhere (a Flink TaskManager's) write it from another working directory."""
     if not given:
-        stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        given = os.path.join(DEAD_LETTER_DIR, f"{command}-{stamp}-{os.getpid()}.jsonl")
+        given = os.path.join(DEAD_LETTER_DIR, f"{command}-{utc_stamp(now)}-{os.getpid()}.jsonl")
     return given if "://" in given else os.path.abspath(given)
 
 

@@ -15,8 +15,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from connectors.dynamodb.admin import TableCheckError, check_table_ready
 from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
 from connectors.dynamodb.config import DynamoDBConfig
-from connectors.dynamodb.run_state import RunStateError, RunStore
-from connectors.dynamodb.sync_state import SyncState
+from state.migration_runs import RunStateError, RunStore
+from state.sync_checkpoints import SyncState
 from connectors.errors import ConfigError, RunStopped
 from connectors.files.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
 from connectors.mysql.beam_io import ReadKeyRanges
@@ -27,7 +27,7 @@ from connectors.mysql.queries import count_rows
 from pipelines import common, options
 from pipelines.migrate_plan import ReadPlan, find_run, plan_dry_run, plan_new_run, plan_resume
 from pipelines.runners import is_distributed, new_pipeline
-from reports import migrate_report
+from reports import migrate_report, writes
 from reports.progress_printer import ProgressPrinter
 from transforms.duplicate_keys import FindDuplicateKeys
 from transforms.item_stats import SizeStatsFn
@@ -213,8 +213,10 @@ def run_pipeline(settings: MigrateSettings, pipeline_options: PipelineOptions) -
     """Run the pipeline (progress lines while it runs, where the workers share this disk); its counters."""
     pipeline = new_pipeline(pipeline_options)
     build_pipeline(pipeline, settings)
-    printer = ProgressPrinter(settings.progress_dir, count_rows(settings.mysql, settings.tables)
-                              - settings.plan.skipped_rows, sys.stderr) if settings.progress_dir else None
+    printer = None
+    if settings.progress_dir:
+        rows = settings.plan.rows if settings.plan.rows is not None else count_rows(settings.mysql, settings.tables)
+        printer = ProgressPrinter(settings.progress_dir, rows - settings.plan.skipped_rows, sys.stderr)
     try:
         if printer:
             printer.start()
@@ -233,14 +235,14 @@ def report(settings: MigrateSettings, counts: dict[str, int], elapsed: float) ->
     summary["elapsed_seconds"] = round(elapsed, 1)
     summary["run"] = settings.plan.summary()
     summary["reads"] = migrate_report.reads(counts)
-    summary["writes"] = None if settings.dry_run else migrate_report.writes(counts, settings.writer.consumed_capacity)
+    summary["writes"] = None if settings.dry_run else writes.writes(counts, settings.writer.consumed_capacity)
     migrate_report.print_report(summary, sys.stdout)
     total_items = summary["totals"]["items"]
     rate = total_items / elapsed if elapsed > 0 else 0.0
     print(f"{total_items:,} items {'validated' if settings.dry_run else 'written'} in {elapsed:.1f} s "
           f"({rate:,.0f} items/s)")
     if settings.report_path:
-        migrate_report.write_json(summary, settings.report_path)
+        writes.write_json(summary, settings.report_path)
         print(f"report: {settings.report_path}")
     dead_total = summary["totals"]["dead_letters"]
     if dead_total:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from connectors.dynamodb.run_state import MigrationRun, RunStateError, RunStore
+from state.migration_runs import MigrationRun, RunStateError, RunStore
 from connectors.mysql.binlog import start_marks
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.key_ranges import KeyRange, boundaries_of, ranges_from_boundaries, split_tables
@@ -30,6 +30,7 @@ class ReadPlan:
     skipped_rows: int = 0
     total_ranges: int = field(default=0)
     no_binlog: str | None = None  # why the run has no binlog position for sync, if it has none
+    rows: int | None = None  # rows the ranges hold, when they were cut now (for progress)
 
     @property
     def run_id(self) -> str | None:
@@ -41,8 +42,8 @@ class ReadPlan:
 
 
 def plan_dry_run(mysql: MySQLConfig, tables: tuple[str, ...], rows_per_range: int) -> ReadPlan:
-    ranges = split_tables(mysql, [SOURCE_SPECS[t] for t in tables], rows_per_range)
-    return ReadPlan(ranges, total_ranges=sum(map(len, ranges.values())))
+    ranges, rows = split_tables(mysql, [SOURCE_SPECS[t] for t in tables], rows_per_range)
+    return ReadPlan(ranges, total_ranges=sum(map(len, ranges.values())), rows=rows)
 
 
 def plan_new_run(store: RunStore, mysql: MySQLConfig, tables: tuple[str, ...], rows_per_range: int, now: int,
@@ -51,11 +52,11 @@ def plan_new_run(store: RunStore, mysql: MySQLConfig, tables: tuple[str, ...], r
     follows starts there, so nothing changed during the load is missed), and its key ranges."""
     binlog, watermarks, no_binlog = start_marks(
         mysql, [(t, SOURCE_SPECS[t].key, SOURCE_SPECS[t].key_is_integer) for t in tables])
-    ranges = split_tables(mysql, [SOURCE_SPECS[t] for t in tables], rows_per_range)
+    ranges, rows = split_tables(mysql, [SOURCE_SPECS[t] for t in tables], rows_per_range)
     run = MigrationRun(new_run_id(now), tables, now, compress_over, rows_per_range, started=now, binlog=binlog,
                        watermarks=watermarks)
     store.start(run, {table: boundaries_of(found) for table, found in ranges.items()})
-    return ReadPlan(ranges, run, total_ranges=sum(map(len, ranges.values())), no_binlog=no_binlog)
+    return ReadPlan(ranges, run, total_ranges=sum(map(len, ranges.values())), no_binlog=no_binlog, rows=rows)
 
 
 def find_run(store: RunStore, wanted: str, tables: tuple[str, ...] | None) -> MigrationRun:

@@ -7,7 +7,6 @@ fails goes to a new dead-letter file; exit 0 only when everything was written.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 import sys
@@ -27,6 +26,7 @@ from pipelines import common, options
 from pipelines.runners import new_pipeline
 from schema.dead_letters import problem_with
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
+from schema.state_items import utc_stamp
 from transforms.replay_items import ItemsFromDeadLetters
 
 DESCRIPTION = "re-send what a run dead-lettered, once the cause is fixed"
@@ -78,9 +78,8 @@ def run(argv: list[str] | None = None) -> int:
     now = int(time.time())
     try:
         args, beam_args = options.parse("algoitny-etl replay", DESCRIPTION, argv, FLAGS, POSITIONALS)
-        stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        new_path = common.dead_letter_path(args.dead_letter or f"{os.path.splitext(args.path)[0]}.replay-{stamp}.jsonl",
-                                           now, "replay")
+        new_path = common.dead_letter_path(
+            args.dead_letter or f"{os.path.splitext(args.path)[0]}.replay-{utc_stamp(now)}.jsonl", now, "replay")
         pipeline_options = common.beam_options(args, beam_args)
         dynamo = common.dynamodb_config(args)
         settings = ReplaySettings(common.mysql_config(args), dynamo, now, args.compress_over,

@@ -22,7 +22,6 @@ import socket
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 
 import apache_beam as beam
@@ -31,7 +30,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from connectors.dynamodb.admin import TableCheckError, check_table_ready
 from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
 from connectors.dynamodb.config import DynamoDBConfig
-from connectors.dynamodb.sync_state import Checkpoint, LeaseLost, SyncState
+from state.sync_checkpoints import Checkpoint, LeaseLost, SyncState
 from connectors.errors import ConfigError, RunStopped
 from connectors.files.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
 from connectors.mysql import binlog, engines
@@ -41,9 +40,10 @@ from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
 from pipelines import common, options
 from pipelines.runners import new_pipeline
-from reports import sync_report
+from reports import sync_report, writes
 from schema.compression import AS_NEEDED
 from schema.entities import SOURCE_SPECS, item_types_for
+from schema.state_items import new_run_id
 from transforms.sync_changes import ApplyChanges
 from transforms.to_items import ToItems
 
@@ -119,7 +119,7 @@ def settings_from(args, pipeline_options: PipelineOptions) -> SyncSettings:
         writer=common.writer_settings(args, pipeline_options, dynamo),
         advance_past_dead_letters=args.advance_past_dead_letters, lease_seconds=args.lease_seconds,
         lookback_seconds=args.lookback_seconds, report_path=args.report_path,
-        run_id=f"sync-{_dt.datetime.fromtimestamp(now, _dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
+        run_id=new_run_id(now, "sync-"))
 
 
 def window_tables(tables: tuple[str, ...]) -> frozenset[str]:
@@ -231,7 +231,8 @@ def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncS
         span = {"from": str(window.start), "to": str(window.end)}
         print(f"sync {', '.join(settings.tables)}: binlog {window.start} -> {window.end}"
               + (" (DRY RUN: nothing is written)" if settings.dry_run else ""))
-        build = (build_binlog_pipeline, window, checkpoints) if window.start.order() < window.end.order() else None
+        build = (lambda p: build_binlog_pipeline(p, settings, window, checkpoints)) \
+            if window.start.order() < window.end.order() else None
         new_marks = {t: Checkpoint(t, window.end.as_record(), c.watermark, c.version + 1, settings.now,
                                    settings.run_id) for t, c in checkpoints.items()}
     else:
@@ -242,16 +243,18 @@ def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncS
                 "to": _dt.datetime.fromtimestamp(settings.now, _dt.timezone.utc).isoformat()}
         print(f"sync {', '.join(settings.tables)}: watermark mode, rows changed since {span['from']} "
               f"(less {settings.lookback_seconds} s of look-back)")
-        build = (build_watermark_pipeline, checkpoints)
+        build = lambda p: build_watermark_pipeline(p, settings, checkpoints)  # noqa: E731
         new_marks = {t: Checkpoint(t, c.binlog, marks[t], c.version + 1, settings.now, settings.run_id)
                      for t, c in checkpoints.items()}
-    records, dead = [], 0
+    records, dead, write_figures = [], 0, None
     if build is not None:
         pipeline = new_pipeline(pipeline_options)
-        build[0](pipeline, settings, *build[1:])
-        common.run_pipeline(pipeline)
+        build(pipeline)
+        result = common.run_pipeline(pipeline)
         records = read_json_lines(settings.summary_path)
         dead = len(read_json_lines(settings.dead_letter_path))
+        if not settings.dry_run:
+            write_figures = writes.writes(common.counters(result), settings.writer.consumed_capacity)
     by_type, overall, last_commit = sync_report.summarize(records)
     advance = not settings.dry_run and (not dead or settings.advance_past_dead_letters)
     if advance:
@@ -261,10 +264,10 @@ def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncS
     lag = max(0.0, time.time() - last_commit) if last_commit else None
     report = sync_report.build(settings.mode, item_types_for(settings.tables), by_type, overall, span, lag,
                                time.monotonic() - started, settings.dry_run, advance,
-                               settings.dead_letter_path if dead else None)
+                               settings.dead_letter_path if dead else None, write_figures)
     sync_report.print_report(report)
     if settings.report_path:
-        sync_report.write_json(report, settings.report_path)
+        writes.write_json(report, settings.report_path)
         print(f"report: {settings.report_path}")
     if dead:
         print(f"sync: {dead} change(s) could not be written; each is in {settings.dead_letter_path} with its reason"

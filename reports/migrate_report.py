@@ -7,7 +7,6 @@ wrote, so the verdict never rests on counters a runner may only approximate.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from connectors import metrics
 from connectors.files.json_lines import iter_json_lines
+from reports import writes
 from reports.text_table import format_table
 from schema.entities import ITEM_SPECS, SOURCE_SPECS, entity_of_item_type
 
@@ -85,17 +85,6 @@ def reads(counts: dict[str, int]) -> dict:
     return {"reconnects": counts.get(metrics.READ_RECONNECTS, 0)}
 
 
-def writes(counts: dict[str, int], consumed_capacity: bool) -> dict:
-    """The writer's own figures: requests, retries, throttling, write units, bytes."""
-    return {
-        "requests": counts.get(metrics.WRITE_REQUESTS, 0), "retries": counts.get(metrics.WRITE_RETRIES, 0),
-        "throttled": counts.get(metrics.WRITE_THROTTLES, 0),
-        "unprocessed_resent": counts.get(metrics.WRITE_UNPROCESSED_RESENT, 0),
-        "consumed_write_units": counts.get(metrics.WRITE_CONSUMED_UNITS, 0) if consumed_capacity else None,
-        "write_units": counts.get(metrics.WRITE_UNITS, 0),
-        "bytes": counts.get(metrics.WRITE_BYTES, 0)}
-
-
 def print_report(report: dict, out) -> None:
     run = report.get("run") or {}
     if run.get("resumed"):
@@ -127,20 +116,9 @@ def print_report(report: dict, out) -> None:
     if (report.get("reads") or {}).get("reconnects"):
         print(f"reads: {report['reads']['reconnects']} dropped MySQL connection(s), each read on from the last "
               "row delivered (nothing skipped, nothing read twice)", file=out)
-    writes = report.get("writes")
-    if writes:
-        consumed = (f"{writes['consumed_write_units']:,} write units consumed (table + indexes) as DynamoDB reported"
-                    if writes["consumed_write_units"] is not None else
-                    "ConsumedCapacity not requested (write units above are computed from item sizes)")
-        print(f"requests: {writes['requests']:,} BatchWriteItem, {writes['retries']:,} retried "
-              f"({writes['throttled']:,} throttled, {writes['unprocessed_resent']:,} items re-sent as "
-              f"UnprocessedItems); {consumed}; {writes['bytes']:,} bytes sent", file=out)
+    if report.get("writes"):
+        print(writes.describe(report["writes"]), file=out)
     if totals["long_name_bytes"]:
         print(f"short attribute names: {totals['bytes']:,} bytes instead of {totals['long_name_bytes']:,} with full "
               f"column names, {totals['short_name_saving']:.1%} smaller (the original design claimed about 40%)",
               file=out)
-
-
-def write_json(report: dict, path: str) -> None:
-    with FileSystems.create(path) as handle:
-        handle.write(json.dumps(report, indent=1, sort_keys=True).encode("utf-8"))

@@ -1,14 +1,13 @@
 """The sync report: per item type puts, deletes, key moves and dead letters; events read; the
-window's positions; lag; duration. `--report` writes it as JSON for alerting."""
+window's positions; lag; duration; the writer's requests, retries and throttles. `--report`
+writes it as JSON for alerting."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 
-from apache_beam.io.filesystems import FileSystems
-
+from reports import writes
 from reports.text_table import format_table
 from schema.entities import entity_of_item_type
 
@@ -37,7 +36,8 @@ def summarize(records: list[dict]) -> tuple[dict[str, Counter], Counter, int]:
 
 
 def build(mode: str, item_types: tuple[str, ...], by_type: dict[str, Counter], overall: Counter, window: dict,
-          lag: float | None, elapsed: float, dry_run: bool, advanced: bool, dead_letter_path: str | None) -> dict:
+          lag: float | None, elapsed: float, dry_run: bool, advanced: bool, dead_letter_path: str | None,
+          write_figures: dict | None = None) -> dict:
     report = {
         "mode": mode, "dry_run": dry_run,
         "entities": {tp: {"entity": entity_of_item_type(tp), **{k: by_type.get(tp, Counter())[k] for k in KINDS}}
@@ -46,6 +46,7 @@ def build(mode: str, item_types: tuple[str, ...], by_type: dict[str, Counter], o
         "schema_changes": overall["schema_changes"], "window": window,
         "lag_seconds": None if lag is None else round(lag, 1), "elapsed_seconds": round(elapsed, 1),
         "checkpoint_advanced": advanced, "dead_letter_file": dead_letter_path,
+        "writes": write_figures,  # None when no pipeline ran (nothing new) or a dry run
     }
     report["totals"] = {k: sum(e[k] for e in report["entities"].values()) for k in KINDS}
     if mode == "watermark":
@@ -66,8 +67,5 @@ def print_report(report: dict, out=sys.stdout) -> None:
         print(f"watermark: {report['events_read']:,} rows read since {window['from']}, {report['elapsed_seconds']:.1f} s",
               file=out)
         print("watermark mode cannot see: " + "; ".join(report["cannot_see"]), file=out)
-
-
-def write_json(report: dict, path: str) -> None:
-    with FileSystems.create(path) as handle:
-        handle.write(json.dumps(report, indent=1, sort_keys=True).encode("utf-8"))
+    if report.get("writes"):
+        print(writes.describe(report["writes"]), file=out)

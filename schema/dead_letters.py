@@ -11,6 +11,8 @@ import json
 
 from schema.portable import to_portable
 
+DEAD_LETTER = "dead_letter"  # the name of a step's output of dead letters, wherever they are made
+
 
 def dead_letter_for_row(table: str, key: object, reason: str, row: dict, code: str = "invalid_value") -> dict:
     return {"stage": "map", "table": table, "key": to_portable(key), "code": code, "reason": reason,

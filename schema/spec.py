@@ -191,10 +191,19 @@ class ItemSpec:
 
 @dataclass(frozen=True)
 class Join:
-    """LEFT JOIN done inside the range query; `columns` maps result alias -> joined column.
+    """A row's parent: LEFT JOINed inside every query that reads the row (migrate, verify), and
+    looked up by sync and reverse sync, which see the row without it (connectors/mysql/joins.py).
+    `columns` maps result alias -> the parent's column.
 
     A LEFT JOIN, so a row whose parent is missing is still read and dead-lettered with a
     reason instead of silently vanishing from an inner join.
+
+    When a parent's joined columns change, its children's items change with them. `in_child_keys`:
+    the joined values are part of the children's keys, so the children's items move; then
+    `child_partition(joined values)` names the one partition all of one parent's child items
+    share, which sync reads to find them (the children's own rows may be gone by then). A join
+    in the keys without it cannot be followed: sync refuses the change and says to migrate the
+    children again.
     """
 
     table: str
@@ -202,6 +211,12 @@ class Join:
     local_column: str
     remote_column: str
     columns: Mapping[str, str]
+    in_child_keys: bool = False
+    child_partition: Callable[[Mapping[str, object]], str] | None = None
+
+    def values_of(self, parent: Mapping[str, object] | None) -> dict[str, object]:
+        """alias -> value the join gives a child of `parent` (all None when there is no parent)."""
+        return {alias: (parent or {}).get(column) for alias, column in self.columns.items()}
 
 
 @dataclass(frozen=True)

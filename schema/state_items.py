@@ -32,10 +32,14 @@ RUNNING = "running"
 FINISHED = "finished"
 
 
-def new_run_id(now: int) -> str:
-    """Sortable by start time, unique: `20261126T130559Z-3f9a1c`."""
-    stamp = _dt.datetime.fromtimestamp(now, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{secrets.token_hex(3)}"
+def utc_stamp(epoch_seconds: float) -> str:
+    """`20261126T130559Z`: the time in run ids and file names, sortable, without separators."""
+    return _dt.datetime.fromtimestamp(epoch_seconds, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def new_run_id(now: int, prefix: str = "") -> str:
+    """Sortable by start time, unique: `20261126T130559Z-3f9a1c` (`sync-20261126T130559Z-3f9a1c`)."""
+    return f"{prefix}{utc_stamp(now)}-{secrets.token_hex(3)}"
 
 
 def run_key(run_id: str) -> dict:

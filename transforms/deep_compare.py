@@ -22,7 +22,7 @@ returns {"counts": ((tp, class), n) pairs, "differences": one record per differe
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -33,7 +33,7 @@ from connectors.dynamodb.beam_io import ScanTable
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.dynamodb.reads import MAX_BATCH_GET_KEYS, batch_get
 from connectors.dynamodb.wire import EncodedItem, item_wire
-from connectors.mysql.beam_io import EngineDoFn, ReadMySQLTable
+from connectors.mysql.beam_io import ReadMySQLTable
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.queries import select_by_identity
 from connectors.windowing import in_global_window
@@ -41,6 +41,7 @@ from schema import canonical, compression, sampling
 from schema.entities import ITEM_SPECS, SOURCE_SPECS, entity_of_item_type, item_types_for
 from schema.identity import identity_text
 from schema.spec import RowRejected
+from transforms.batches import ByTableBatchesFn
 from transforms.counts import CountSourceItems
 from transforms.live_items import LiveItemsOfTypes
 from transforms.to_items import ToItems
@@ -87,35 +88,20 @@ def expected_items(engine, table: str, keys: list[tuple[str, str, str]]) -> dict
     return expected
 
 
-class CompareScannedItems(EngineDoFn):
+class CompareScannedItems(ByTableBatchesFn):
     """Scanned items -> ((tp, class), n) counts on the main output, differences on `difference`."""
 
     def __init__(self, mysql_config: MySQLConfig, now: int, sample_rate: float,
                  batch_size: int = LOOKUP_BATCH):
-        super().__init__(mysql_config)
+        super().__init__(mysql_config, batch_size)
         self._now = now
         self._sample_rate = sample_rate
-        self._batch_size = batch_size
 
-    def start_bundle(self):
-        self._pending = defaultdict(list)
-
-    def process(self, item: dict):
+    def table_of(self, item: dict) -> str | None:
         tp, pk, sk = item["tp"]["S"], item["PK"]["S"], item["SK"]["S"]
-        if not in_sample(tp, pk, sk, self._sample_rate):
-            return
-        table = ITEM_SPECS[tp].source
-        self._pending[table].append(item)
-        if len(self._pending[table]) >= self._batch_size:
-            yield from self._compare(table)
+        return ITEM_SPECS[tp].source if in_sample(tp, pk, sk, self._sample_rate) else None
 
-    def finish_bundle(self):
-        for table in list(self._pending):
-            for output in self._compare(table):
-                yield in_global_window(output)
-
-    def _compare(self, table: str):
-        items, self._pending[table] = self._pending.pop(table), []
+    def batch(self, table: str, items: list[dict]):
         expected = expected_items(self._engine, table,
                                   [(item["tp"]["S"], item["PK"]["S"], item["SK"]["S"]) for item in items])
         counts: Counter = Counter()

@@ -15,7 +15,7 @@ table holds at each key with what the source implies there now.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Callable
 
 import apache_beam as beam
@@ -24,11 +24,10 @@ from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.dynamodb.reads import MAX_BATCH_GET_KEYS, batch_get
 from connectors.dynamodb.wire import encode_delete, encode_item
-from connectors.mysql.beam_io import EngineDoFn
 from connectors.mysql.config import MySQLConfig
-from connectors.windowing import in_global_window
 from schema import canonical
 from schema.entities import ITEM_SPECS
+from transforms.batches import ByTableBatchesFn
 from transforms.deep_compare import DIFFERENCE, difference, expected_items
 
 ACTION = "action"
@@ -47,35 +46,20 @@ def repairable(record: dict) -> bool:
     return record.get("class") in REPAIRABLE and record.get("tp") in ITEM_SPECS
 
 
-class _ByTableBatches(EngineDoFn):
-    """Difference records, batched per source table (look-ups go to MySQL a batch at a time)."""
-
-    def start_bundle(self):
-        self._pending = defaultdict(list)
-
-    def process(self, record: dict):
-        table = ITEM_SPECS[record["tp"]].source
-        self._pending[table].append(record)
-        if len(self._pending[table]) >= MAX_BATCH_GET_KEYS:
-            yield from self._batch(table, self._pending.pop(table))
-
-    def finish_bundle(self):
-        for table in list(self._pending):
-            for output in self._batch(table, self._pending.pop(table)):
-                yield in_global_window(output)
-
-    def _batch(self, table: str, records: list[dict]):
-        raise NotImplementedError
+def _source_of(record: dict) -> str:
+    return ITEM_SPECS[record["tp"]].source
 
 
-class PlanRepairsFn(_ByTableBatches):
+class PlanRepairsFn(ByTableBatchesFn):
     """Difference records -> EncodedItems to write (main) and action records (`action`)."""
 
     def __init__(self, mysql_config: MySQLConfig, now: int):
-        super().__init__(mysql_config)
+        super().__init__(mysql_config, MAX_BATCH_GET_KEYS)
         self._now = now
 
-    def _batch(self, table: str, records: list[dict]):
+    table_of = staticmethod(_source_of)
+
+    def batch(self, table: str, records: list[dict]):
         wanted = [r for r in records if r["class"] != "unexpected"]
         expected = expected_items(self._engine, table, [(r["tp"], r["PK"], r["SK"]) for r in wanted]) if wanted else {}
         for record in records:
@@ -109,21 +93,23 @@ class PlanRepairs(beam.PTransform):
         return {"writes": planned.writes, "actions": planned[ACTION]}
 
 
-class RecheckKeysFn(_ByTableBatches):
+class RecheckKeysFn(ByTableBatchesFn):
     """Repaired keys (action records) -> ((tp, class), n) counts, differences on `difference`."""
 
     def __init__(self, mysql_config: MySQLConfig, dynamo: DynamoDBConfig, now: int,
                  client_factory: Callable = clients.client):
-        super().__init__(mysql_config)
+        super().__init__(mysql_config, MAX_BATCH_GET_KEYS)
         self._dynamo = dynamo
         self._now = now
         self._client_factory = client_factory
+
+    table_of = staticmethod(_source_of)
 
     def setup(self):
         super().setup()
         self._client = self._client_factory(self._dynamo)
 
-    def _batch(self, table: str, records: list[dict]):
+    def batch(self, table: str, records: list[dict]):
         keys = [(r["tp"], r["PK"], r["SK"]) for r in records]
         expected = expected_items(self._engine, table, keys)
         wire_keys = [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in dict.fromkeys((pk, sk) for _, pk, sk in keys)]

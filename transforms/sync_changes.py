@@ -17,17 +17,21 @@ barrier: every write of a flush is done before the next flush starts. When the t
 arrive in binlog order (`seq`); if a runner ever reordered them the run stops rather than
 apply an older state over a newer one.
 
-Joins the mapping uses are followed:
-- a test case's partition is its problem's key. When a problem's platform or number changes
-  (or it is deleted), its old partition is read and each test case there is moved to the new
-  key (or deleted), by what MySQL says of that test case now. A test case whose problem is
-  unknown is left to the problem's own change, which cleans its old partition.
-- a progress row's partition comes from django_content_type. A change to a content type that
-  names a job model would re-point progress rows: the run stops and says to migrate jobs again.
+Joins are the specs' (SourceSpec.joins, connectors/mysql/joins.py): a row from the binary log
+is given the values its joins add, its parent looked up in MySQL once and kept current by the
+parent table's own changes in the window. When a parent's joined values change (or it goes),
+its children's items follow:
+- values only in the children's attributes: the children are put again with the new values;
+- values in the children's keys with a partition per parent (a test case's partition is its
+  problem's key): the old partition is read and each child item there is moved to the new key
+  (or deleted), by what MySQL says of that child now. A child whose parent is unknown is left
+  to the parent's own change, which cleans its old partition;
+- values in the children's keys without such a partition (a progress row's partition comes
+  from django_content_type's model): the run stops and says to migrate the children again.
 
-The module is long because its one DoFn's parts share the window's state (the problems' keys
-as the window moves them, the buffered writes a partition read must see): split apart, they
-would hand that state around.
+The module is long because its one DoFn's parts share the window's state (the parents as the
+window changes them, the buffered writes a partition read must see): split apart, they would
+hand that state around.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from apache_beam.metrics import Metrics
 
 from connectors import metrics
 from connectors.dynamodb.coalesced_writer import CoalescedWriter
-from connectors.dynamodb.beam_io import WriterSettings
+from connectors.dynamodb.beam_io import WriterCore, WriterSettings
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.dynamodb.reads import query_partition
 from connectors.dynamodb.transport import SignedHttpClient
@@ -49,19 +53,17 @@ from connectors.errors import RunStopped
 from connectors.mysql.beam_io import EngineDoFn
 from connectors.mysql.binlog import BinlogPosition, RowChange, SchemaChange
 from connectors.mysql.config import MySQLConfig
+from connectors.mysql.joins import JoinedValues
 from connectors.mysql.preflight import drift_of
-from connectors.mysql.queries import select_by_identity, select_columns
+from connectors.mysql.queries import select_by_identity
 from connectors.windowing import in_global_window
-from schema.dead_letters import dead_letter_for_row, dead_letter_for_write
+from schema.dead_letters import DEAD_LETTER, dead_letter_for_row
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
-from schema.entities.jobs import JOB_PREFIX_BY_MODEL
-from schema.entities.problems import TESTCASE, problem_pk
 from schema.compression import AS_NEEDED
-from schema.spec import RowRejected
+from schema.spec import Join, RowRejected, SourceSpec
 from schema.table import TableSpec
 from transforms.to_items import encode_mapped
 
-DEAD_LETTER = "dead_letter"
 SUMMARY = "summary"
 FLUSH_EVERY = 2000
 
@@ -88,16 +90,13 @@ class ApplyChangesFn(EngineDoFn):
 
     def setup(self):
         super().setup()
-        settings = self._writer_settings
-        self._http = self._http_factory(self._dynamo, max_connections=settings.concurrency + 1)
-        self._writes = CoalescedWriter(self._http, self._dynamo.table, settings.batch_size, settings.concurrency,
-                                       settings.policy, settings.rate_limiter(),
-                                       settings.consumed_capacity, self._flush_every)
-        self._content_types = None
+        self._core = WriterCore(self._dynamo, self._writer_settings, self._http_factory)
+        self._http = self._core.http
+        self._writes = CoalescedWriter(self._core.new_writer(), self._flush_every)
         self._applied = Metrics.counter(metrics.NAMESPACE, metrics.SYNC_CHANGES_APPLIED)
 
     def start_bundle(self):
-        self._problem_keys: dict[int, tuple[str, str] | None] = {}
+        self._joins = JoinedValues(self._engine, SOURCE_SPECS)
         self._last_seq = 0
         self._counts: Counter = Counter()
         self._last_commit = 0
@@ -121,8 +120,8 @@ class ApplyChangesFn(EngineDoFn):
         self._last_commit = max(self._last_commit, change.commit_time)
         self._last_position = change.position
         self._applied.inc()
-        if change.table == "django_content_type":
-            self._content_type_changed(change)
+        if change.table not in SOURCE_SPECS:  # a parent only (django_content_type): its children follow it
+            self._follow_children(change)
             return
         row = change.after or change.before
         row_key = (change.table, row.get(SOURCE_SPECS[change.table].key))
@@ -140,6 +139,7 @@ class ApplyChangesFn(EngineDoFn):
         for record in self._rejected.values():  # rows whose last change in the window cannot be written
             self._counts[(SOURCE_SPECS[record["table"]].items[0], "dead_letters")] += 1
             yield in_global_window(beam.pvalue.TaggedOutput(DEAD_LETTER, record))
+        self._core.report(force=True)
         summary = {"counts": [[tp, kind, n] for (tp, kind), n in self._counts.items()],
                    "last_commit": self._last_commit,
                    "last_position": self._last_position.as_record() if self._last_position else None}
@@ -148,12 +148,7 @@ class ApplyChangesFn(EngineDoFn):
     # --- one change ---
 
     def _apply(self, change: RowChange) -> None:
-        if change.table == "problems":
-            old_key = _problem_key(change.before)
-            new_key = _problem_key(change.after)
-            if change.before is not None and old_key != new_key:
-                self._move_test_cases(change.before["id"], old_key, change.after)
-            self._problem_keys[int((change.after or change.before)["id"])] = new_key
+        self._follow_children(change)
         before = self._keys(change.table, change.before) if change.before else {}
         after = self._items(change.table, change.after) if change.after else {}
         puts = [encode_mapped(item) for item in after.values()]  # a row that cannot be written changes nothing
@@ -170,10 +165,10 @@ class ApplyChangesFn(EngineDoFn):
         for put in puts:
             self._write(put)
 
-    def _items(self, table: str, row: dict) -> dict[tuple[str, str], dict]:
+    def _items(self, table: str, row: dict, joined: bool = False) -> dict[tuple[str, str], dict]:
         """(PK, SK) -> item of the row after the change; expired items are left out (DynamoDB would
         delete them). A row that cannot map raises RowRejected: it must be written."""
-        row = self._joined(table, row)
+        row = row if joined else self._joined(table, row)
         items = {}
         for tp in SOURCE_SPECS[table].items:
             spec = ITEM_SPECS[tp]
@@ -200,62 +195,67 @@ class ApplyChangesFn(EngineDoFn):
         return keys
 
     def _joined(self, table: str, row: dict) -> dict:
-        if table == "test_cases":
-            key = self._problem_key_of(row.get("problem_id"))
-            return {**row, "problem_platform": key[0] if key else None, "problem_number": key[1] if key else None}
-        if table == "job_progress_history":
-            return {**row, "content_type_model": self._content_type_models().get(row.get("content_type_id"))}
-        return row
+        return self._joins.joined(table, row)
 
-    def _problem_key_of(self, problem_id) -> tuple[str, str] | None:
-        if problem_id is None:
-            return None
-        problem_id = int(problem_id)
-        if problem_id not in self._problem_keys:
-            found = select_by_identity(self._engine, SOURCE_SPECS["problems"], ("id",), [(problem_id,)])
-            self._problem_keys[problem_id] = _problem_key(found[0]) if found else None
-        return self._problem_keys[problem_id]
+    def _follow_children(self, change: RowChange) -> None:
+        """A row some source tables join changed: their items follow its new joined values."""
+        before, after = change.before, change.after
+        for source, join in self._joins.children_of(change.table):
+            old = join.values_of(before) if before is not None else None
+            new = join.values_of(after) if after is not None else None
+            parent = (after or before).get(join.remote_column)
+            if before is None or old == new:
+                continue  # a new parent has no children yet; one whose joined values stay moves none
+            if not join.in_child_keys:
+                self._put_children_again(source, join, parent, new)
+            elif join.child_partition is not None:
+                self._move_children(source, join, parent, old, new)
+            elif self._joins.has_children(source, join, parent):
+                entity = ITEM_SPECS[source.items[0]].entity
+                raise SyncRefused(
+                    f"{change.table} row {parent} changed ({change.kind}, {old} -> {new}) at {change.position}: "
+                    f"the keys of {source.table}'s items come from it, so this would move them. Run `algoitny-etl "
+                    f"migrate --entity {entity}` again (it records a new checkpoint), then sync")
+        self._joins.parent_changed(change.table, before, after)
 
-    def _content_type_models(self) -> dict:
-        if self._content_types is None:
-            self._content_types = {int(i): str(m) for i, m in
-                                   select_columns(self._engine, "django_content_type", ("id", "model"))}
-        return self._content_types
+    def _put_children_again(self, source: SourceSpec, join: Join, parent, new: dict | None) -> None:
+        for row in self._joins.child_rows(source, join, parent):
+            for item in self._items(source.table, {**row, **(new or join.values_of(None))}, joined=True).values():
+                self._write(encode_mapped(item))
 
-    def _move_test_cases(self, problem_id, old_key: tuple[str, str] | None, after: dict | None) -> None:
-        """A problem's key changed or it is gone: its old partition's test cases follow it (or go)."""
-        if old_key is None:
+    def _move_children(self, source: SourceSpec, join: Join, parent, old: dict, new: dict | None) -> None:
+        """The children's partition changed (or the parent is gone): each child item in the old one
+        moves to the new key (or goes), by what MySQL says of that child now."""
+        old_pk = join.child_partition(old)
+        if old_pk is None:
             return
-        found = self._test_cases_in(problem_pk(*old_key))
-        if not found:
-            return
-        source = SOURCE_SPECS["test_cases"]
-        rows = {int(r["id"]): r for r in select_by_identity(self._engine, source, ("id",), [(i,) for i in found])}
-        for testcase_id, sort_key in found.items():
-            row = rows.get(testcase_id)
-            if row is not None and row["problem_id"] != problem_id:
-                continue  # it belongs to another problem now, which holds this key: not ours to move
-            self._write(encode_delete(problem_pk(*old_key), sort_key, TESTCASE.tp))
-            if row is not None and after is not None:
-                moved = TESTCASE.to_item({**row, "problem_platform": after["platform"],
-                                          "problem_number": after["problem_id"]}, AS_NEEDED)
-                self._write(encode_mapped(moved))
-                self._counts[(TESTCASE.tp, "key_moves")] += 1
+        for tp in source.items:
+            spec = ITEM_SPECS[tp]
+            found = self._children_in(old_pk, spec)
+            rows = {spec.identity_of_row(r): r for r in select_by_identity(
+                self._engine, source, spec.identity_columns, list(found))}
+            for identity, sort_key in found.items():
+                row = rows.get(identity)
+                if row is not None and row[join.local_column] != parent:
+                    continue  # it belongs to another parent now, which holds this key: not ours to move
+                self._write(encode_delete(old_pk, sort_key, tp))
+                if row is not None and new is not None:
+                    self._write(encode_mapped(spec.to_item({**row, **new}, AS_NEEDED)))
+                    self._counts[(tp, "key_moves")] += 1
 
-    def _test_cases_in(self, pk: str) -> dict[int, str]:
-        """test case id -> sort key of the test cases in partition `pk` as it will be once this run's
+    def _children_in(self, pk: str, spec) -> dict[tuple, str]:
+        """identity -> sort key of the `spec` items in partition `pk` as it will be once this run's
         pending writes are done: what the table holds, overlaid with the writes still buffered (all
         written writes are done: every flush waits for its writes)."""
-        found = {int(item["dat"]["M"]["id"]["N"]): item["SK"]["S"] for item in query_partition(
-            self._http, self._dynamo.table, pk) if item.get("tp", {}).get("S") == TESTCASE.tp}
+        found = {_identity(spec, pk, item["SK"]["S"]): item["SK"]["S"] for item in query_partition(
+            self._http, self._dynamo.table, pk) if item.get("tp", {}).get("S") == spec.tp}
         for write in self._writes.pending(pk):
-            if write.tp != TESTCASE.tp:
-                continue
-            testcase_id = int(write.sk.rsplit("#", 1)[1])
-            if write.delete:
-                found.pop(testcase_id, None)
-            else:
-                found[testcase_id] = write.sk
+            if write.tp == spec.tp:
+                identity = _identity(spec, pk, write.sk)
+                if write.delete:
+                    found.pop(identity, None)
+                else:
+                    found[identity] = write.sk
         return found
 
     def _schema_changed(self, change: SchemaChange) -> None:
@@ -276,17 +276,6 @@ class ApplyChangesFn(EngineDoFn):
                 + ". Map the change in schema/entities/, run `algoitny-etl migrate` for the table again, then sync")
         self._counts[("", "schema_changes")] += 1
 
-    def _content_type_changed(self, change: RowChange) -> None:
-        models = {(image or {}).get("model") for image in (change.before, change.after)}
-        if models & set(JOB_PREFIX_BY_MODEL) or (change.before and change.after
-                                                 and change.before.get("id") != change.after.get("id")):
-            raise SyncRefused(
-                f"django_content_type row {(change.after or change.before).get('id')} changed ({change.kind}, model "
-                f"{(change.before or {}).get('model')!r} -> {(change.after or {}).get('model')!r}) at "
-                f"{change.position}: job progress items are keyed by it, so this would move them. Run "
-                "`algoitny-etl migrate --entity jobs` again (it records a new checkpoint), then sync")
-        self._content_types = None  # another model's row: nothing of ours moves; read the table afresh
-
     # --- writing ---
 
     def _write(self, write: EncodedItem) -> None:
@@ -300,17 +289,14 @@ class ApplyChangesFn(EngineDoFn):
             item = failure.item
             self._counts[(item.tp, "deletes" if item.delete else "puts")] -= 1
             self._counts[(item.tp, "dead_letters")] += 1
-            yield beam.pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for_write(
-                (item.pk, item.sk), item.tp, item.json, failure.reason, failure.code, item.delete))
+            yield self._core.dead_letter(failure)
+        self._core.report()
 
     def teardown(self):
         super().teardown()
-        writes = getattr(self, "_writes", None)
-        if writes is not None:
-            writes.close()
-        http = getattr(self, "_http", None)
-        if http is not None:
-            http.close()
+        core = getattr(self, "_core", None)
+        if core is not None:
+            core.close()
 
 
 KEY_ATTRIBUTES = tuple(TableSpec().key_attributes())
@@ -320,8 +306,9 @@ def _all_keys(item: dict) -> tuple:
     return tuple(item.get(name) for name in KEY_ATTRIBUTES)
 
 
-def _problem_key(row: dict | None) -> tuple[str, str] | None:
-    return None if row is None else (str(row["platform"]), str(row["problem_id"]))
+def _identity(spec, pk: str, sk: str) -> tuple:
+    identity = spec.identity_of_item(pk, sk)
+    return identity if isinstance(identity, tuple) else (identity,)
 
 
 class ApplyChanges(beam.PTransform):

@@ -14,13 +14,12 @@ from connectors import metrics
 from connectors.dynamodb.wire import AfterWritten, encode_item
 from connectors.mysql.key_ranges import RangeEnd
 from connectors.windowing import in_global_window
-from schema.dead_letters import dead_letter_for_row
+from schema.dead_letters import DEAD_LETTER, dead_letter_for_row
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
 from schema.spec import RowRejected
 from schema.state_items import range_done_item
 from transforms.item_stats import SizeStats, measure
 
-DEAD_LETTER = "dead_letter"
 MEASURE = "measure"
 
 

@@ -22,7 +22,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from connectors import metrics
-from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS, BatchSender, BatchWriter, WriteStats
+from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS, BatchSender, BatchWriter, WriteFailure, WriteStats
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.dynamodb.reads import prefetched, scan_pages
 from connectors.retry import RetryPolicy
@@ -31,9 +31,8 @@ from connectors.dynamodb.write_rate import AdaptiveWriteRate
 from connectors.dynamodb.wire import AfterWritten, EncodedItem
 from connectors.files.progress import ProgressFile
 from connectors.windowing import in_global_window
-from schema.dead_letters import dead_letter_for_write
+from schema.dead_letters import DEAD_LETTER, dead_letter_for_write
 
-DEAD_LETTER = "dead_letter"
 _LOG = logging.getLogger(__name__)
 DEFAULT_CONCURRENCY = 8
 REPORT_EVERY_SECONDS = 2.0
@@ -69,79 +68,42 @@ class WriterSettings:
             raise ValueError("the write rate must be positive")
 
 
-class WriteBatchesFn(beam.DoFn):
-    """Client, threads and rate limiter in setup(); a batcher per bundle, flushed in finish_bundle().
+class WriterCore:
+    """A worker's DynamoDB writing, made in a DoFn's setup(): the transport, the senders' threads,
+    the write rate, the stats and the Beam counters they feed, dead-letter records of what could
+    not be written, and teardown. WriteBatchesFn and sync's applier both stand on it, so both
+    report requests, retries, throttles and UnprocessedItems alike.
 
     `http_factory(config, max_connections)` makes the transport (default: the signed HTTP client).
     """
 
-    def __init__(self, dynamo: DynamoDBConfig, settings: WriterSettings = WriterSettings(),
-                 progress_dir: str | None = None, http_factory: Callable = SignedHttpClient):
-        self._dynamo = dynamo
+    def __init__(self, dynamo: DynamoDBConfig, settings: WriterSettings, http_factory: Callable = SignedHttpClient,
+                 progress_dir: str | None = None):
         self._settings = settings
-        self._progress_dir = progress_dir
-        self._http_factory = http_factory
-
-    def setup(self):
-        settings = self._settings
-        self._http = self._http_factory(self._dynamo, max_connections=settings.concurrency + 1)
+        self.http = http_factory(dynamo, max_connections=settings.concurrency + 1)
         self._executor = ThreadPoolExecutor(settings.concurrency, thread_name_prefix="batch-write") \
             if settings.concurrency > 1 else None
         self._stats = WriteStats()
-        self._sender = BatchSender(self._http, self._dynamo.table, settings.policy,
-                                   settings.rate_limiter(), self._stats,
+        self._sender = BatchSender(self.http, dynamo.table, settings.policy, settings.rate_limiter(), self._stats,
                                    consumed_capacity=settings.consumed_capacity)
         # The tool's own state items go through a sender of their own: they are not the run's items.
         self._state_stats = WriteStats()
-        self._state_sender = BatchSender(self._http, self._dynamo.table, settings.policy, stats=self._state_stats)
+        self.state_sender = BatchSender(self.http, dynamo.table, settings.policy, stats=self._state_stats)
         self._counters = {name: Metrics.counter(metrics.NAMESPACE, counter) for name, counter in _COUNTERS.items()}
         self._consumed = Metrics.counter(metrics.NAMESPACE, metrics.WRITE_CONSUMED_UNITS)
         self._written = {}
         self._reported = self._snapshot()
         self._reported_at = time.monotonic()
-        self._progress = ProgressFile(self._progress_dir, "write") if self._progress_dir else None
+        self._progress = ProgressFile(progress_dir, "write") if progress_dir else None
 
-    def start_bundle(self):
-        self._writer = BatchWriter(self._sender, self._settings.batch_size, self._settings.concurrency,
-                                   self._executor)
-        self._seen: dict[str, int] = {}  # origin -> items put in this bundle
-        self._failed: dict[str, int] = {}  # origin -> items of it that failed
+    def new_writer(self) -> BatchWriter:
+        return BatchWriter(self._sender, self._settings.batch_size, self._settings.concurrency, self._executor)
 
-    def process(self, element: EncodedItem | AfterWritten):
-        if isinstance(element, AfterWritten):
-            yield from self._after_written(element)
-            return
-        if element.origin is not None:
-            self._seen[element.origin] = self._seen.get(element.origin, 0) + 1
-        self._writer.put(element)
-        if self._writer.has_failures:
-            yield from self._failures()
-        if time.monotonic() - self._reported_at > REPORT_EVERY_SECONDS:
-            self._report()
-
-    def finish_bundle(self):
-        self._writer.flush()
-        for output in self._failures():
-            yield in_global_window(output)
-        self._report(force=True)
-
-    def _after_written(self, marker: AfterWritten):
-        """Wait for every write in flight; if all of the origin's items are written, write the marker's item."""
-        self._writer.flush()
-        yield from self._failures()
-        seen, failed = self._seen.pop(marker.origin, 0), self._failed.pop(marker.origin, 0)
-        if seen != marker.expected_items or failed:
-            return  # not provably complete here: left unmarked, which is always safe
-        if self._state_sender.send([marker.item]):
-            _LOG.warning("could not record that %s was written; a resumed run reads it again", marker.origin)
-
-    def _failures(self):
-        for failure in self._writer.take_failures():
-            item = failure.item
-            if item.origin is not None:
-                self._failed[item.origin] = self._failed.get(item.origin, 0) + 1
-            yield beam.pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for_write(
-                (item.pk, item.sk), item.tp, item.json, failure.reason, failure.code, item.delete))
+    @staticmethod
+    def dead_letter(failure: WriteFailure) -> beam.pvalue.TaggedOutput:
+        item = failure.item
+        return beam.pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for_write(
+            (item.pk, item.sk), item.tp, item.json, failure.reason, failure.code, item.delete))
 
     def _snapshot(self) -> dict:
         """The writer's figures; requests and retries of the state items (done ranges) count too."""
@@ -150,8 +112,11 @@ class WriteBatchesFn(beam.DoFn):
             now[name] += state[name]
         return now
 
-    def _report(self, force: bool = False):
-        """Beam counters take increments on the DoFn's own thread: report what the senders counted."""
+    def report(self, force: bool = False) -> None:
+        """Beam counters take increments on the DoFn's own thread: report what the senders counted
+        (every REPORT_EVERY_SECONDS, and when forced)."""
+        if not force and time.monotonic() - self._reported_at <= REPORT_EVERY_SECONDS:
+            return
         now = self._snapshot()
         for name, counter in self._counters.items():
             counter.inc(now[name] - self._reported[name])
@@ -166,13 +131,68 @@ class WriteBatchesFn(beam.DoFn):
         if self._progress is not None:
             self._progress.update({"items_written": now["items"], "write_retries": now["retries"]}, force=force)
 
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        self.http.close()
+
+
+class WriteBatchesFn(beam.DoFn):
+    """The writer core in setup(); a batcher per bundle, flushed in finish_bundle(). An
+    AfterWritten marker records that all of its origin's items (a key range's) are written."""
+
+    def __init__(self, dynamo: DynamoDBConfig, settings: WriterSettings = WriterSettings(),
+                 progress_dir: str | None = None, http_factory: Callable = SignedHttpClient):
+        self._dynamo = dynamo
+        self._settings = settings
+        self._progress_dir = progress_dir
+        self._http_factory = http_factory
+
+    def setup(self):
+        self._core = WriterCore(self._dynamo, self._settings, self._http_factory, self._progress_dir)
+
+    def start_bundle(self):
+        self._writer = self._core.new_writer()
+        self._seen: dict[str, int] = {}  # origin -> items put in this bundle
+        self._failed: dict[str, int] = {}  # origin -> items of it that failed
+
+    def process(self, element: EncodedItem | AfterWritten):
+        if isinstance(element, AfterWritten):
+            yield from self._after_written(element)
+            return
+        if element.origin is not None:
+            self._seen[element.origin] = self._seen.get(element.origin, 0) + 1
+        self._writer.put(element)
+        if self._writer.has_failures:
+            yield from self._failures()
+        self._core.report()
+
+    def finish_bundle(self):
+        self._writer.flush()
+        for output in self._failures():
+            yield in_global_window(output)
+        self._core.report(force=True)
+
+    def _after_written(self, marker: AfterWritten):
+        """Wait for every write in flight; if all of the origin's items are written, write the marker's item."""
+        self._writer.flush()
+        yield from self._failures()
+        seen, failed = self._seen.pop(marker.origin, 0), self._failed.pop(marker.origin, 0)
+        if seen != marker.expected_items or failed:
+            return  # not provably complete here: left unmarked, which is always safe
+        if self._core.state_sender.send([marker.item]):
+            _LOG.warning("could not record that %s was written; a resumed run reads it again", marker.origin)
+
+    def _failures(self):
+        for failure in self._writer.take_failures():
+            if failure.item.origin is not None:
+                self._failed[failure.item.origin] = self._failed.get(failure.item.origin, 0) + 1
+            yield self._core.dead_letter(failure)
+
     def teardown(self):
-        executor = getattr(self, "_executor", None)
-        if executor is not None:
-            executor.shutdown(wait=True)
-        http = getattr(self, "_http", None)
-        if http is not None:
-            http.close()
+        core = getattr(self, "_core", None)
+        if core is not None:
+            core.close()
 
 
 class WriteToDynamoDB(beam.PTransform):

@@ -9,21 +9,15 @@ for a reader who must see the table as it will be.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
-from connectors.dynamodb.batch_writer import BatchSender, BatchWriter, WriteFailure
-from connectors.dynamodb.write_rate import WriteRateLimiter
+from connectors.dynamodb.batch_writer import BatchWriter, WriteFailure
 from connectors.dynamodb.wire import EncodedItem
 
 
 class CoalescedWriter:
-    def __init__(self, http, table: str, batch_size: int, concurrency: int, policy, rate_limiter: WriteRateLimiter,
-                 consumed_capacity: bool, flush_every: int):
-        self._executor = ThreadPoolExecutor(concurrency, thread_name_prefix="coalesced-write") \
-            if concurrency > 1 else None
-        sender = BatchSender(http, table, policy, rate_limiter, consumed_capacity=consumed_capacity)
-        self._writer = BatchWriter(sender, batch_size, concurrency, self._executor)
+    def __init__(self, writer: BatchWriter, flush_every: int):
+        self._writer = writer
         self._flush_every = flush_every
         self._buffer: dict[tuple[str, str], EncodedItem] = {}
 
@@ -47,7 +41,3 @@ class CoalescedWriter:
             self._writer.put(write)
         self._writer.flush()
         return writes, self._writer.take_failures()
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)

@@ -1,5 +1,6 @@
-"""Plain reading (no Beam here): segmented Scan pages through the signed transport, and
-BatchGetItem (boto3) with UnprocessedKeys re-requested, both with bounded retries."""
+"""Plain reading (no Beam here): segmented Scan pages and partition queries through the signed
+transport, and BatchGetItem (boto3) with UnprocessedKeys re-requested, all with the one pager
+(pages.py) and the one retry (RetryPolicy.call)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,27 @@ import time
 from queue import Full, Queue
 from typing import Iterator
 
+from connectors.dynamodb.pages import pages, query_all
 from connectors.dynamodb.transport import DynamoDBError
 from connectors.retry import RetryPolicy
 
 MAX_BATCH_GET_KEYS = 100
+
+
+def signed_call(http, operation: str, policy: RetryPolicy = RetryPolicy(), rng: random.Random | None = None,
+                sleep=time.sleep):
+    """request -> answer through the signed transport, parsed by the json module; throttling, 5xx
+    answers and dropped connections retried within `policy`'s bounds."""
+    rng = rng or random.Random()
+
+    def call(request: dict) -> dict:
+        body = json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return policy.call(lambda: http.call(operation, body), _retryable, sleep, rng)
+    return call
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, DynamoDBError) and error.retryable
 
 
 def scan_pages(http, table: str, segment: int, total_segments: int, policy: RetryPolicy = RetryPolicy(),
@@ -21,48 +39,20 @@ def scan_pages(http, table: str, segment: int, total_segments: int, policy: Retr
     """Every page of one Scan segment (strongly consistent), as lists of items in DynamoDB JSON.
 
     Sent through the signed transport and parsed by the json module: botocore's response
-    parser costs more than the rest of deep verify's work per item. Throttling, 5xx answers
-    and dropped connections are retried within `policy`'s bounds.
+    parser costs more than the rest of deep verify's work per item.
     """
-    rng = rng or random.Random()
     request = {"TableName": table, "Segment": segment, "TotalSegments": total_segments, "ConsistentRead": True,
                **scan_args}
-    while True:
-        answer = _call_with_retries(http, "Scan", request, policy, rng, sleep)
+    for answer in pages(signed_call(http, "Scan", policy, rng, sleep), request):
         yield answer.get("Items", [])
-        last = answer.get("LastEvaluatedKey")
-        if not last:
-            return
-        request["ExclusiveStartKey"] = last
 
 
 def query_partition(http, table: str, pk: str, policy: RetryPolicy = RetryPolicy(),
                     rng: random.Random | None = None, sleep=time.sleep) -> Iterator[dict]:
     """Every item of one partition (strongly consistent), in DynamoDB JSON."""
-    rng = rng or random.Random()
     request = {"TableName": table, "KeyConditionExpression": "#pk = :pk", "ExpressionAttributeNames": {"#pk": "PK"},
                "ExpressionAttributeValues": {":pk": {"S": pk}}, "ConsistentRead": True}
-    while True:
-        answer = _call_with_retries(http, "Query", request, policy, rng, sleep)
-        yield from answer.get("Items", [])
-        last = answer.get("LastEvaluatedKey")
-        if not last:
-            return
-        request["ExclusiveStartKey"] = last
-
-
-def _call_with_retries(http, operation: str, request: dict, policy: RetryPolicy, rng, sleep) -> dict:
-    body = json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    started, attempt = time.monotonic(), 0
-    while True:
-        try:
-            return http.call(operation, body)
-        except DynamoDBError as error:
-            attempt += 1
-            if not error.retryable or attempt >= policy.max_attempts \
-                    or time.monotonic() - started > policy.max_elapsed_seconds:
-                raise
-            sleep(policy.delay(attempt - 1, rng))
+    return query_all(signed_call(http, "Query", policy, rng, sleep), request)
 
 
 def prefetched(pages: Iterator, depth: int = 2) -> Iterator:
@@ -106,22 +96,25 @@ def prefetched(pages: Iterator, depth: int = 2) -> Iterator:
         thread.join(timeout=5)
 
 
+class _UnprocessedKeys(Exception):
+    """BatchGetItem left keys unread (throttled or too large an answer): ask again for those."""
+
+
 def batch_get(client, table: str, keys: list[dict], backoff: RetryPolicy = RetryPolicy(),
               rng: random.Random | None = None) -> list[dict]:
     """The items for up to 100 keys (DynamoDB JSON); UnprocessedKeys re-requested with backoff."""
     if len(keys) > MAX_BATCH_GET_KEYS:
         raise ValueError(f"at most {MAX_BATCH_GET_KEYS} keys per BatchGetItem")
-    rng = rng or random.Random()
     found: list[dict] = []
     pending = {table: {"Keys": keys, "ConsistentRead": True}}
-    started, attempt = time.monotonic(), 0
-    while pending:
+
+    def fetch() -> None:
+        nonlocal pending
         response = client.batch_get_item(RequestItems=pending)
         found.extend(response.get("Responses", {}).get(table, []))
         pending = response.get("UnprocessedKeys") or {}
         if pending:
-            if time.monotonic() - started > backoff.max_elapsed_seconds:
-                raise TimeoutError(f"BatchGetItem on {table} still has unprocessed keys after {attempt + 1} tries")
-            time.sleep(backoff.delay(attempt, rng))
-            attempt += 1
+            raise _UnprocessedKeys(f"BatchGetItem on {table} still has unprocessed keys")
+
+    backoff.call(fetch, lambda error: isinstance(error, _UnprocessedKeys), rng=rng)
     return found

@@ -74,7 +74,8 @@ def boundaries_of(ranges: list[KeyRange]) -> list:
     return [r.upper for r in ranges[:-1]]
 
 
-def split_key_ranges(conn: sa.Connection, source: SourceSpec, rows_per_range: int) -> list[KeyRange]:
+def count_and_split(conn: sa.Connection, source: SourceSpec, rows_per_range: int) -> tuple[int, list[KeyRange]]:
+    """(rows in the table now, its key ranges of about `rows_per_range` rows each)."""
     if rows_per_range < 1:
         raise ValueError("rows_per_range must be at least 1")
     key = quoted(source.key)
@@ -82,13 +83,14 @@ def split_key_ranges(conn: sa.Connection, source: SourceSpec, rows_per_range: in
     if source.key_is_integer:
         low, high, count = conn.execute(sa.text(f"SELECT MIN({key}), MAX({key}), COUNT(*) FROM {table}")).one()
         if not count:
-            return [KeyRange(source.table, None, None, 0)]
+            return 0, [KeyRange(source.table, None, None, 0)]
         pieces = max(1, math.ceil(count / rows_per_range))
         width = max(1, math.ceil((int(high) - int(low) + 1) / pieces))
         boundaries = [int(low) - 1 + width * i for i in range(1, pieces) if int(low) - 1 + width * i < int(high)]
-        return ranges_from_boundaries(source.table, boundaries)
+        return int(count), ranges_from_boundaries(source.table, boundaries)
     # Keyset walk over the primary-key index: each query reads `rows_per_range` index
     # entries, so the whole walk reads the index once, never the rows.
+    count = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar()
     boundaries: list = []
     first = sa.text(f"SELECT {key} FROM {table} ORDER BY {key} LIMIT 1 OFFSET :skip")
     after = sa.text(f"SELECT {key} FROM {table} WHERE {key} > :last ORDER BY {key} LIMIT 1 OFFSET :skip")
@@ -96,14 +98,21 @@ def split_key_ranges(conn: sa.Connection, source: SourceSpec, rows_per_range: in
     while boundary is not None:
         boundaries.append(boundary)
         boundary = conn.execute(after, {"last": boundary, "skip": rows_per_range - 1}).scalar()
-    return ranges_from_boundaries(source.table, boundaries)
+    return int(count), ranges_from_boundaries(source.table, boundaries)
 
 
-def split_tables(config: MySQLConfig, sources: list[SourceSpec], rows_per_range: int) -> dict[str, list[KeyRange]]:
-    """Each table's key ranges, cut now (a run records them, so a resumed run reads the same ones)."""
+def split_key_ranges(conn: sa.Connection, source: SourceSpec, rows_per_range: int) -> list[KeyRange]:
+    return count_and_split(conn, source, rows_per_range)[1]
+
+
+def split_tables(config: MySQLConfig, sources: list[SourceSpec],
+                 rows_per_range: int) -> tuple[dict[str, list[KeyRange]], int]:
+    """Each table's key ranges, cut now (a run records them, so a resumed run reads the same ones),
+    and the rows they hold now (for progress: no second count)."""
     engine = make_engine(config)
     try:
         with engine.connect() as conn:
-            return {source.table: split_key_ranges(conn, source, rows_per_range) for source in sources}
+            split = {source.table: count_and_split(conn, source, rows_per_range) for source in sources}
     finally:
         engine.dispose()
+    return {table: ranges for table, (_, ranges) in split.items()}, sum(rows for rows, _ in split.values())

@@ -185,13 +185,6 @@ def duplicate_identities(engine: sa.Engine, source: SourceSpec, columns: tuple[s
     return [(tuple(row[:-1]), row[-1].split("\n")) for row in rows]
 
 
-def select_columns(engine: sa.Engine, table: str, columns: tuple[str, ...]) -> list[tuple]:
-    """Every row of a (small) table, these columns only."""
-    with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(
-            sa.text(f"SELECT {', '.join(quoted(c) for c in columns)} FROM {quoted(table)}"))]
-
-
 def count_rows(config: MySQLConfig, tables: Iterable[str]) -> int:
     """Rows in the source tables now, for progress and ETA."""
     engine = make_engine(config)

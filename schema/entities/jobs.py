@@ -110,6 +110,6 @@ SOURCES = (
         table="job_progress_history", key="id", key_is_integer=True, items=("jph",),
         columns=("id", "content_type_id", "object_id", "step", "message", "status", "created_at"),
         joins=(Join("django_content_type", "ct", "content_type_id", "id",
-                    MappingProxyType({"content_type_model": "model"})),),
+                    MappingProxyType({"content_type_model": "model"}), in_child_keys=True),),
     ),
 )

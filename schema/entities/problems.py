@@ -46,6 +46,13 @@ def _testcase_keys(row) -> dict:
             "SK": testcase_sk(row["id"])}
 
 
+def _testcase_partition(joined: Mapping) -> str | None:
+    """The partition of a problem's test cases, from the values the join gives them."""
+    if joined.get("problem_platform") is None or joined.get("problem_number") is None:
+        return None
+    return problem_pk(str(joined["problem_platform"]), str(joined["problem_number"]))
+
+
 def _problem_identity(pk: str, sk: str) -> tuple:
     return problem_of(pk)
 
@@ -99,6 +106,7 @@ SOURCES = (
         table="test_cases", key="id", key_is_integer=True, items=("tc",),
         columns=("id", "problem_id", "input", "output", "created_at"),
         joins=(Join("problems", "p", "problem_id", "id",
-                    MappingProxyType({"problem_platform": "platform", "problem_number": "problem_id"})),),
+                    MappingProxyType({"problem_platform": "platform", "problem_number": "problem_id"}),
+                    in_child_keys=True, child_partition=_testcase_partition),),
     ),
 )

@@ -17,11 +17,18 @@ import time
 
 import pytest
 
+import dataclasses
+from types import MappingProxyType
+
 from connectors.dynamodb import clients
-from connectors.dynamodb.sync_state import SyncState
 from sample_data.activity import burst
+from schema.codecs import TEXT
+from schema.entities import ITEM_SPECS, SOURCE_SPECS
+from schema.spec import Join, attributes
 from schema.state_items import lease_key
+from state.sync_checkpoints import SyncState
 from tests.integration.helpers import connection_flags, execute, new_table, run_cli, scan_all, seeded
+
 pytestmark = pytest.mark.integration
 
 
@@ -92,6 +99,7 @@ def test_every_kind_of_change_reaches_the_table(migrated, tmp_path):
     # Index keys move too: the email (GSI1), the changed Google id (GSI1), history made private and public (GSI2).
     assert (entities["usr"]["key_moves"], entities["usr_gid"]["key_moves"], entities["hist"]["key_moves"]) == (1, 1, 2)
     assert report["checkpoint_advanced"] and report["lag_seconds"] is not None
+    assert report["writes"]["requests"] > 0 and report["writes"]["bytes"] > 0
     assert report["window"]["from"] != report["window"]["to"]
 
     assert item(target, f"USR#{user_with_gid}", "GID") is None
@@ -244,3 +252,42 @@ def test_the_watermark_mode_carries_inserts_and_updates(new_database, new_table_
     assert item(target, "USR#3")["dat"]["M"]["nm"] == {"S": "watermarked"}
     code, out, err = run_cli("verify", "--deep", "--entity", "users,usage", *connection_flags(source, target))
     assert code == 0, out + err
+
+
+def test_a_join_added_to_a_spec_is_followed_by_sync(new_binlog_database, new_table_config, monkeypatch):
+    """Joins come from the specs alone: give history items their user's email through a new join,
+    and a changed email reaches every history item of that user, with no change to sync."""
+    history = SOURCE_SPECS["search_history"]
+    monkeypatch.setitem(SOURCE_SPECS, "search_history", dataclasses.replace(history, joins=(
+        Join("users", "u", "user_id", "id", MappingProxyType({"user_email": "email"})),)))
+    hist = ITEM_SPECS["hist"]
+    monkeypatch.setitem(ITEM_SPECS, "hist", dataclasses.replace(
+        hist, attributes=hist.attributes + attributes(("uem", "user_email", TEXT))))
+    source = seeded(new_binlog_database())
+    target = new_table(new_table_config, "sync")
+    flags = ["--entity", "users,history", *connection_flags(source, target)]
+    assert run_cli("migrate", *flags)[0] == 0
+    user, searches = execute(source, "SELECT user_id, COUNT(*) FROM search_history WHERE user_id IS NOT NULL "
+                                     "GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1")[0]
+    execute(source, f"UPDATE users SET email = 'joined@example.org' WHERE id = {user}")
+    code, out, err = run_cli("sync", *flags)
+    assert code == 0, out + err
+    emails = [i["dat"]["M"].get("uem", {}).get("S") for i in scan_all(target)
+              if i["tp"]["S"] == "hist" and i["dat"]["M"].get("uid", {}).get("N") == str(user)]
+    assert emails == ["joined@example.org"] * searches
+    code, out, err = run_cli("verify", "--deep", *flags)
+    assert code == 0, out + err
+
+
+def test_a_sync_fighting_for_capacity_says_so_and_loses_nothing(migrated, tmp_path):
+    from tests.support.fault_proxy import FaultPlan, FaultProxy
+    source, target = migrated
+    burst(source, 300, seed=5)
+    with FaultProxy(target.endpoint_url, FaultPlan(throttle=0.3, unprocessed=0.3)) as proxy:
+        code, out, err = run_cli("sync", "--report", str(tmp_path / "s.json"), "--mysql-url", source.url,
+                                 "--endpoint-url", proxy.url, "--table", target.table)
+    assert code == 0, out + err
+    writes = json.loads((tmp_path / "s.json").read_text())["writes"]
+    assert writes["throttled"] > 0 and writes["unprocessed_resent"] > 0 and writes["retries"] > 0, writes
+    assert writes["throttled"] == proxy.counts.injected["throttle"]
+    deep_verify_is_clean(source, target)

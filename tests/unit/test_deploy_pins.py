@@ -33,3 +33,11 @@ def test_everything_the_dockerfile_copies_exists():
     copied = [part for line in (ROOT / "deploy" / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")
               for part in line.split()[1:-1]]
     assert copied and all((ROOT / path).exists() for path in copied), copied
+
+
+def test_the_image_copies_every_package_the_project_installs():
+    setup = (ROOT / "setup.py").read_text()
+    packages = re.findall(r'"(\w+)\*"', setup)
+    copied = {line.split()[1] for line in (ROOT / "deploy" / "Dockerfile").read_text().splitlines()
+              if line.startswith("COPY ")}
+    assert packages and set(packages) <= copied, set(packages) - copied

@@ -19,7 +19,9 @@ from botocore.exceptions import ClientError
 
 from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
+from connectors.dynamodb.pages import query_all
 from connectors.errors import RunStopped
+from connectors.retry import RetryPolicy
 from schema import state_items as state
 
 
@@ -70,36 +72,28 @@ class SyncState:
     # --- checkpoints ---
 
     def checkpoints(self) -> dict[str, Checkpoint]:
-        found, start = {}, None
-        while True:
-            query = {"KeyConditionExpression": Key("PK").eq(state.sync_partition())
-                     & Key("SK").begins_with(state.checkpoint_prefix()), "ConsistentRead": True}
-            if start:
-                query["ExclusiveStartKey"] = start
-            answer = self.table.query(**query)
-            for item in answer.get("Items", []):
-                checkpoint = Checkpoint.from_item(item)
-                found[checkpoint.table] = checkpoint
-            start = answer.get("LastEvaluatedKey")
-            if not start:
-                return found
+        query = {"KeyConditionExpression": Key("PK").eq(state.sync_partition())
+                 & Key("SK").begins_with(state.checkpoint_prefix()), "ConsistentRead": True}
+        checkpoints = map(Checkpoint.from_item, query_all(lambda request: self.table.query(**request), query))
+        return {checkpoint.table: checkpoint for checkpoint in checkpoints}
 
     def record_migrated(self, tables: tuple[str, ...], binlog: dict | None, watermarks: dict[str, dict],
-                        by: str, attempts: int = 5) -> None:
-        """A finished migrate's start as the checkpoint of each of its tables (no lease: migrate runs alone)."""
+                        by: str, policy: RetryPolicy = RetryPolicy(max_attempts=5)) -> None:
+        """A finished migrate's start as the checkpoint of each of its tables (no lease: migrate runs
+        alone). Each is written on the version read; a race with another writer reads it again."""
         for table in tables:
-            for _ in range(attempts):
+            def replace() -> None:
                 current = self.checkpoints().get(table)
                 updated = Checkpoint(table, binlog, watermarks.get(table), (current.version if current else 0) + 1,
                                      int(time.time()), by)
-                try:
-                    self.table.put_item(Item=updated.item(), **_replacing(current))
-                    break
-                except ClientError as error:
-                    if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                        raise
-            else:
-                raise RuntimeError(f"the sync checkpoint of {table} kept changing under migrate; run it again")
+                self.table.put_item(Item=updated.item(), **_replacing(current))
+            try:
+                policy.call(replace, _lost_a_race)
+            except ClientError as error:
+                if not _lost_a_race(error):
+                    raise
+                raise RunStopped(f"the sync checkpoint of {table} kept changing under migrate; run it again") \
+                    from None
 
     def advance(self, owner: str, updates: list[tuple[Checkpoint | None, Checkpoint]]) -> None:
         """Replace checkpoints (each only if it is still the version read) while holding the lease."""
@@ -159,6 +153,10 @@ class SyncState:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+
+def _lost_a_race(error: BaseException) -> bool:
+    return isinstance(error, ClientError) and error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
 def _replacing(current: Checkpoint | None) -> dict:

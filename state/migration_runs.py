@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
+from connectors.dynamodb.pages import query_all
 from schema import state_items as state
 
 
@@ -86,20 +87,13 @@ class RunStore:
 
     def latest(self, tables: tuple[str, ...] | None = None) -> MigrationRun | None:
         """The newest run of exactly these source tables (of any, when None), finished or not."""
-        start = None
-        while True:
-            query = {"KeyConditionExpression": Key("PK").eq(state.runs_partition()), "ScanIndexForward": False,
-                     "ConsistentRead": True}
-            if start:
-                query["ExclusiveStartKey"] = start
-            answer = self._table.query(**query)
-            for item in answer.get("Items", []):
-                run = MigrationRun.from_item(item)
-                if tables is None or run.tables == tuple(tables):
-                    return run
-            start = answer.get("LastEvaluatedKey")
-            if not start:
-                return None
+        query = {"KeyConditionExpression": Key("PK").eq(state.runs_partition()), "ScanIndexForward": False,
+                 "ConsistentRead": True}
+        for item in query_all(lambda request: self._table.query(**request), query):
+            run = MigrationRun.from_item(item)
+            if tables is None or run.tables == tuple(tables):
+                return run
+        return None
 
     def boundaries(self, run: MigrationRun) -> dict[str, list]:
         found = {}
@@ -113,19 +107,12 @@ class RunStore:
     def done(self, run_id: str) -> dict[str, dict[int, int]]:
         """table -> {range index: rows read} for every range the run finished."""
         found: dict[str, dict[int, int]] = {}
-        start = None
-        while True:
-            query = {"KeyConditionExpression": Key("PK").eq(state.run_partition(run_id))
-                     & Key("SK").begins_with(state.done_prefix()), "ConsistentRead": True}
-            if start:
-                query["ExclusiveStartKey"] = start
-            answer = self._table.query(**query)
-            for item in answer.get("Items", []):
-                table, index = state.parse_done_sk(item["SK"])
-                found.setdefault(table, {})[index] = int(item["rows"])
-            start = answer.get("LastEvaluatedKey")
-            if not start:
-                return found
+        query = {"KeyConditionExpression": Key("PK").eq(state.run_partition(run_id))
+                 & Key("SK").begins_with(state.done_prefix()), "ConsistentRead": True}
+        for item in query_all(lambda request: self._table.query(**request), query):
+            table, index = state.parse_done_sk(item["SK"])
+            found.setdefault(table, {})[index] = int(item["rows"])
+        return found
 
     def finish(self, run: MigrationRun, finished: int) -> None:
         self._table.update_item(Key=state.run_key(run.run_id), UpdateExpression="SET sts = :done, fin = :at",
