@@ -39,9 +39,10 @@ def _app(row: dict | None) -> dict | None:
 
 
 def as_row(user: dict | None) -> dict | None:
-    """A user as this repository returns it -> the `users` row it stands for (`user_id` is `id`)."""
-    if user is None:
-        return None
+    """A user as this repository returns it -> the `users` row it stands for (`user_id` is `id`);
+    a row already is one."""
+    if user is None or "user_id" not in user:
+        return user
     row = dict(user)
     row["id"] = row.pop("user_id")
     return row
