@@ -32,19 +32,29 @@ from connectors.mysql.config import MySQLConfig
 from connectors.mysql.engines import engine as make_engine
 from connectors.mysql.read_patterns import FORMS
 from reports.read_parity_report import answer_json, latency, params_json
+from repositories.base import utc_now
 from repositories.parity import CANDIDATES, Repositories, verdict
 from schema.access_patterns import AccessPattern, patterns_named
-from schema.read_answers import DELIBERATE, DIFFERENT, EQUAL, PAGE, Verdict
+from schema.read_answers import DELIBERATE, DIFFERENT, EQUAL, PAGE
 
 DEFAULT_SAMPLE = 50
 REPORTED_DIFFERENCES = 20
 
 
+def _timed(read, timings: list) -> object:
+    started = time.perf_counter()
+    answer = read()
+    timings.append((time.perf_counter() - started) * 1000)
+    return answer
+
+
 @dataclass
-class _Tally:
-    """One pattern's comparisons as they happen."""
+class _PatternCheck:
+    """One pattern's questions to both sides, and its tally as they are answered."""
 
     pattern: AccessPattern
+    conn: object
+    repositories: Repositories
     outcomes: Counter = field(default_factory=Counter)
     kinds: Counter = field(default_factory=Counter)
     declared: Counter = field(default_factory=Counter)
@@ -52,7 +62,22 @@ class _Tally:
     dynamodb_ms: list = field(default_factory=list)
     differences: list = field(default_factory=list)
 
-    def record(self, kind: str, params: dict, found: Verdict) -> None:
+    def ask(self, params: dict, candidate_params: dict | None = None) -> tuple[object, object]:
+        """(MySQL's answer, the repository's) to one question, each timed; which goes first alternates."""
+        def mysql():
+            return FORMS[self.pattern.key](self.conn, params)
+
+        def dynamodb():
+            return CANDIDATES[self.pattern.key](self.repositories, candidate_params or params)
+
+        if len(self.mysql_ms) % 2 == 0:
+            control = _timed(mysql, self.mysql_ms)
+            return control, _timed(dynamodb, self.dynamodb_ms)
+        candidate = _timed(dynamodb, self.dynamodb_ms)
+        return _timed(mysql, self.mysql_ms), candidate
+
+    def record(self, kind: str, params: dict, control: object, candidate: object) -> None:
+        found = verdict(self.pattern.key, control, candidate, **params)
         self.outcomes[found.outcome] += 1
         self.kinds[kind] += 1
         if found.outcome == DELIBERATE:
@@ -61,6 +86,24 @@ class _Tally:
             self.differences.append({"sample": kind, "params": params_json(params), "paths": list(found.paths),
                                      "declared_applied": list(found.deliberate),
                                      "mysql": answer_json(found.control), "dynamodb": answer_json(found.candidate)})
+
+    def walk(self, sample: read_samples.Sample, now: _dt.datetime) -> None:
+        """Pages 1.. of a paginated pattern, then the pages joined against one read of their span."""
+        size = self.pattern.page_size
+        base = {**sample.params, "now": now, "page_size": size}
+        cursor, joined, page = None, [], 0
+        while page < sample.params["pages"]:
+            page += 1
+            control, candidate = self.ask({**base, "page": page}, {**base, "cursor": cursor})
+            self.record(sample.kind, {**base, "page": page}, control, candidate)
+            joined += candidate[0]
+            cursor = candidate[1]
+            if not control[1] or cursor is None:
+                break
+        if page > 1:
+            span = {**base, "page": 1, "page_size": size * page}
+            self.record(f"{sample.kind}, pages joined", {**span, "pages": f"1-{page}"},
+                        FORMS[self.pattern.key](self.conn, span), (joined, cursor))
 
     def report(self) -> dict:
         pattern = self.pattern
@@ -75,69 +118,16 @@ class _Tally:
                 "differences": self.differences}
 
 
-def _timed(read, timings: list) -> object:
-    started = time.perf_counter()
-    answer = read()
-    timings.append((time.perf_counter() - started) * 1000)
-    return answer
-
-
-class _Asker:
-    """Asks one pattern's two forms, timing each, which goes first alternating."""
-
-    def __init__(self, conn, repositories: Repositories, tally: _Tally):
-        self._conn, self._repositories, self._tally = conn, repositories, tally
-        self._key = tally.pattern.key
-
-    def ask(self, params: dict, candidate_params: dict | None = None) -> tuple[object, object]:
-        """(MySQL's answer, the repository's) to one question."""
-        def mysql():
-            return FORMS[self._key](self._conn, params)
-
-        def dynamodb():
-            return CANDIDATES[self._key](self._repositories, candidate_params or params)
-
-        if len(self._tally.mysql_ms) % 2 == 0:
-            control = _timed(mysql, self._tally.mysql_ms)
-            return control, _timed(dynamodb, self._tally.dynamodb_ms)
-        candidate = _timed(dynamodb, self._tally.dynamodb_ms)
-        return _timed(mysql, self._tally.mysql_ms), candidate
-
-    def mysql_only(self, params: dict) -> object:
-        return FORMS[self._key](self._conn, params)
-
-
-def _walk(asker: _Asker, tally: _Tally, sample: read_samples.Sample, now: _dt.datetime) -> None:
-    """Pages 1.. of a paginated pattern, then the pages joined against one read of their span."""
-    key, size = tally.pattern.key, tally.pattern.page_size
-    base = {**sample.params, "now": now, "page_size": size}
-    cursor, joined, page = None, [], 0
-    while page < sample.params["pages"]:
-        page += 1
-        control, candidate = asker.ask({**base, "page": page}, {**base, "cursor": cursor})
-        tally.record(sample.kind, {**base, "page": page}, verdict(key, control, candidate, **base))
-        joined += candidate[0]
-        cursor = candidate[1]
-        if not control[1] or cursor is None:
-            break
-    if page > 1:
-        span = {**base, "page": 1, "page_size": size * page}
-        tally.record(f"{sample.kind}, pages joined", {**base, "pages": f"1-{page}"},
-                     verdict(key, asker.mysql_only(span), (joined, cursor), **span))
-
-
 def check_pattern(pattern: AccessPattern, conn, repositories: Repositories, sample: int,
                   now: _dt.datetime) -> dict:
-    tally = _Tally(pattern)
-    asker = _Asker(conn, repositories, tally)
+    check = _PatternCheck(pattern, conn, repositories)
     for chosen in read_samples.samples(conn, pattern.key, sample, now):
         if pattern.answer.kind == PAGE:
-            _walk(asker, tally, chosen, now)
-            continue
-        params = {**chosen.params, "now": now}
-        control, candidate = asker.ask(params)
-        tally.record(chosen.kind, params, verdict(pattern.key, control, candidate, **params))
-    return tally.report()
+            check.walk(chosen, now)
+        else:
+            params = {**chosen.params, "now": now}
+            check.record(chosen.kind, params, *check.ask(params))
+    return check.report()
 
 
 def check_reads(mysql: MySQLConfig, dynamo: DynamoDBConfig, sample: int = DEFAULT_SAMPLE,
@@ -150,7 +140,7 @@ def check_reads(mysql: MySQLConfig, dynamo: DynamoDBConfig, sample: int = DEFAUL
     chosen = patterns_named(patterns if patterns is None or isinstance(patterns, str) else ",".join(patterns))
     if sample < 1:
         raise ValueError("--sample must be at least 1")
-    now = now or _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+    now = now or utc_now()
     started = time.monotonic()
     repositories = Repositories(clients.table_resource(dynamo))
     engine = make_engine(mysql, pool_size=1)

@@ -15,6 +15,7 @@ import hashlib
 import sys
 from decimal import Decimal
 
+from reports.text_table import format_table
 from schema.entities import ITEM_SPECS
 
 SECRET_ATTRIBUTES = frozenset(a.short for spec in ITEM_SPECS.values() for a in spec.attributes
@@ -57,20 +58,19 @@ def params_json(params: dict) -> dict:
             for k, v in params.items() if k not in _PARAMS_LEFT_OUT}
 
 
-def _ms(side: dict | None) -> str:
-    return "" if side is None else f"{side['p50']:.2f} / {side['p99']:.2f}"
+def _ms(side: dict | None, which: str) -> object:
+    return "-" if side is None else side[which]
 
 
 def print_report(report: dict, out=None) -> None:
     out = out or sys.stdout
     print(f"check-reads: {report['mysql']} against {report['dynamodb']}; up to {report['sample']} keys per "
           f"pattern at {report['now']}, {report['seconds']} s", file=out)
-    print("| pattern | calls | equal | deliberate | different | MySQL p50 / p99 ms | DynamoDB p50 / p99 ms "
-          "| original guide ms |\n|---|---:|---:|---:|---:|---:|---:|---:|", file=out)
-    for p in report["patterns"]:
-        print(f"| {p['key']} | {p['calls']:,} | {p['equal']:,} | {p['deliberate']:,} | {p['different']:,} | "
-              f"{_ms(p['latency_ms']['mysql'])} | {_ms(p['latency_ms']['dynamodb'])} | {p['guide_ms'] or ''} |",
-              file=out)
+    rows = [[p["key"], p["calls"], p["equal"], p["deliberate"], p["different"],
+             *(_ms(p["latency_ms"][side], which) for side in ("mysql", "dynamodb") for which in ("p50", "p99")),
+             p["guide_ms"] or ""] for p in report["patterns"]]
+    print(format_table(["pattern", "calls", "equal", "deliberate", "different", "MySQL p50 ms", "p99",
+                        "DynamoDB p50 ms", "p99", "original guide ms"], rows), file=out)
     declared = [(p["key"], d) for p in report["patterns"] for d in p["declared_differences"] if d["answers"]]
     if declared:
         print("declared differences (made on purpose; listed apart):", file=out)

@@ -19,10 +19,10 @@ a page as (rows, page.has_next())) and the candidate's as the repository returns
 
 from __future__ import annotations
 
-import datetime as _dt
 from functools import cached_property, partial
 from typing import Callable
 
+from repositories.base import utc_now
 from repositories.history import SearchHistoryRepository
 from repositories.jobs import JobRepository
 from repositories.problems import ProblemRepository
@@ -101,7 +101,7 @@ def verdict(key: str, control: object, candidate: object, **params) -> Verdict:
     """The Django/MySQL answer against the repository's, for pattern `key` (`params`: the read's
     own, where a declared difference needs them: `email`, `google_id`; `now` defaults to the clock)."""
     candidate = _AS_ROWS.get(key, lambda answer: answer)(candidate)
-    params.setdefault("now", _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None))
+    params.setdefault("now", utc_now())
     return PATTERNS_BY_KEY[key].compare(control, candidate, params)
 
 

@@ -28,6 +28,7 @@ from schema.entities import ITEM_SPECS
 from schema.entities.jobs import JOB_SPEC_BY_TYPE
 from schema.entities.users import email_gsi1pk, google_id_gsi1pk
 from schema.spec import ItemSpec, RowRejected
+from schema.ttl import TtlRule
 
 EQUAL, DELIBERATE, DIFFERENT = "equal", "deliberate", "different"
 
@@ -131,8 +132,9 @@ def compare(shape: Shape, declared: tuple[Deliberate, ...], control: object, can
 
 def _without_expired(control, candidate, params):
     """Rows past their TTL at `now` left out of the control's answer (a list of rows)."""
-    now = epoch_seconds(params["now"])
-    return [row for row in control if not (isinstance(row, dict) and row.get("ttl", now + 1) <= now)], candidate
+    now = int(epoch_seconds(params["now"]))
+    return [row for row in control if not (isinstance(row, dict) and "ttl" in row
+                                           and TtlRule.is_expired(row["ttl"], now))], candidate
 
 
 EXPIRED_HIDDEN = Deliberate(

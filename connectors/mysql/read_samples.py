@@ -61,21 +61,21 @@ def mixed_case(text: str) -> str:
 
 
 def _users(conn, n, now):
-    ids = _ids(conn, sa.select(USERS.c.id).order_by(_spread(USERS.c.id, "users")).limit(n))
+    ids = _ids(conn, sa.select(USERS.c.id).order_by(_spread(USERS.c.id, "users")).limit(n - 1))
     absent = conn.execute(sa.select(sa.func.coalesce(sa.func.max(USERS.c.id), 0) + 1)).scalar_one()
-    return _take_turns([("user", [{"user_id": i} for i in ids[:n - 1]]), (ABSENT, [{"user_id": absent}])], n)
+    return _take_turns([("user", [{"user_id": i} for i in ids]), (ABSENT, [{"user_id": absent}])], n)
 
 
 def _emails(conn, n, now):
-    emails = _ids(conn, sa.select(USERS.c.email).order_by(_spread(USERS.c.id, "users")).limit(n))
-    return _take_turns([("mixed_case", [{"email": mixed_case(e)} for e in emails[:n - 1]]),
+    emails = _ids(conn, sa.select(USERS.c.email).order_by(_spread(USERS.c.id, "users")).limit(n - 1))
+    return _take_turns([("mixed_case", [{"email": mixed_case(e)} for e in emails]),
                         (ABSENT, [{"email": ABSENT_EMAIL}])], n)
 
 
 def _google_ids(conn, n, now):
     ids = _ids(conn, sa.select(USERS.c.google_id).where(USERS.c.google_id.is_not(None))
-               .order_by(_spread(USERS.c.id, "users")).limit(n))
-    return _take_turns([("google_id", [{"google_id": g} for g in ids[:n - 1]]),
+               .order_by(_spread(USERS.c.id, "users")).limit(n - 1))
+    return _take_turns([("google_id", [{"google_id": g} for g in ids]),
                         (ABSENT, [{"google_id": ABSENT_GOOGLE_ID}])], n)
 
 
@@ -109,8 +109,9 @@ def _timeline(conn, n, now):
 def _histories(conn, n, now):
     longest = _ids(conn, sa.select(HISTORY.c.user_id).where(HISTORY.c.user_id.is_not(None))
                    .group_by(HISTORY.c.user_id).order_by(sa.func.count().desc(), HISTORY.c.user_id).limit(n))
+    taken = set(longest)
     others = [i for i in _ids(conn, sa.select(USERS.c.id).order_by(_spread(USERS.c.id, "users")).limit(2 * n))
-              if i not in set(longest[:n])]
+              if i not in taken]
     return _take_turns([("longest_history", [{"user_id": i, "pages": n} for i in longest]),
                         ("any_user", [{"user_id": i, "pages": n} for i in others])], n)
 
