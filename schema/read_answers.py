@@ -8,7 +8,7 @@ in the canonical form deep verify compares in (schema/canonical.py): numbers as 
 maps by key, binary as bytes. So MySQL's 0/1 and a Boolean, a JSON float and its Decimal,
 a naive and an aware UTC datetime meet, while any value the application would see differ
 does not. Order is kept: a list is compared in order, which is the order the pattern
-promises (a pattern that promises none declares so).
+promises (a listing that promises none declares `scan_order`).
 
 A `Deliberate` difference is one the move makes on purpose, declared on the pattern that
 shows it (schema/access_patterns.py): it says why, and what the table answers instead.
@@ -76,7 +76,7 @@ class Verdict:
 
 def canonical_row(spec: ItemSpec, row: dict | None) -> object:
     """A row as the item it maps to would read, without keys; a row the mapping rejects as
-    {"unmappable": code} (it cannot equal any item)."""
+    {"unmappable": code}, which no row read back from an item can equal."""
     if row is None:
         return None
     try:
