@@ -16,16 +16,12 @@ import sys
 import time
 
 from bench import support
+from reports.read_parity_report import percentile
 from repositories import SearchHistoryRepository, UsageLogRepository, UserRepository
 from repositories.client import table as table_resource
 from sample_data.generate import SeedCounts
 from schema.entities.users import user_pk
 from schema.keys import META
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def main(argv: list[str]) -> None:

@@ -4,8 +4,8 @@
 
 CREATE USER 'etl'@'%' IDENTIFIED BY 'CHANGE-ME';
 
--- migrate, verify (counts, --deep, --deep --repair), replay, sync: read the AlgoItny tables
--- (and django_content_type, which job progress rows join).
+-- migrate, verify (counts, --deep, --deep --repair), replay, sync, check-reads: read the AlgoItny
+-- tables (and django_content_type, which job progress rows join).
 GRANT SELECT ON `algoitny`.* TO 'etl'@'%';
 
 -- sync: read the binary log (REPLICATION SLAVE) and where it stands (SHOW MASTER STATUS, SHOW

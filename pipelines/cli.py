@@ -16,7 +16,7 @@ class _DropImportNoise(logging.Filter):
 
 logging.getLogger().addFilter(_DropImportNoise())  # before the drivers import Beam
 
-from pipelines import common, describe, init_table, migrate, replay, seed, sync, verify  # noqa: E402
+from pipelines import check_reads, common, describe, init_table, migrate, replay, seed, sync, verify  # noqa: E402
 
 COMMANDS = {
     "init": init_table,
@@ -25,6 +25,7 @@ COMMANDS = {
     "verify": verify,
     "replay": replay,
     "sync": sync,
+    "check-reads": check_reads,
     "describe": describe,
 }
 

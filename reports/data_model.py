@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 
+from connectors.mysql import read_patterns
 from schema import keys
 from schema.access_patterns import ACCESS_PATTERNS
 from schema.app_items import APP_ITEM_TYPES
@@ -121,10 +122,32 @@ def _extra_lines(title: str, intro: str, types: tuple[ExtraItemType, ...]) -> li
 
 
 def access_patterns_section() -> list[str]:
-    rows = [[str(n), p.name, p.index, _code(p.request), ", ".join(_code(t) for t in p.item_types), p.served_by]
-            for n, p in enumerate(ACCESS_PATTERNS, 1)]
-    return ["## Access patterns", ""] + _table(["#", "pattern", "index", "request", "item types", "served by"],
-                                              rows) + [""]
+    rows = [[str(n), f"{p.name} (`{p.key}`)", p.index, _code(p.request), ", ".join(_code(t) for t in p.item_types),
+             p.repository_call] for n, p in enumerate(ACCESS_PATTERNS, 1)]
+    lines = ["## Access patterns", ""] + _table(["#", "pattern", "index", "request", "item types", "repository call"],
+                                               rows) + [""]
+    lines += ["### What each replaces in the Django application", "",
+              "Each pattern's read as the application makes it today, its MySQL form (SQLAlchemy Core in "
+              "`connectors/mysql/read_patterns.py`, with the ORM's semantics; `t.*` stands for the columns the "
+              "table's spec reads) and the repository call that replaces it. `algoitny-etl check-reads` runs both "
+              "on a sample of keys and compares the answers; the differences the move makes on purpose are declared "
+              "on the pattern (`schema/access_patterns.py`) and listed apart.", ""]
+    for n, p in enumerate(ACCESS_PATTERNS, 1):
+        lines += [f"#### {n}. {p.name} (`{p.key}`)", "", f"- Django today: `{p.django}`",
+                  f"- Repository call: `{p.repository_call}`",
+                  f"- Order: {p.order or 'none promised'}" + (f"; {p.page_size} to a page" if p.page_size else "")]
+        if p.guide_ms:
+            lines.append(f"- The original guide's latency on AWS: {p.guide_ms} ms")
+        lines += [f"- Declared difference `{d.name}`: {d.why}" for d in p.deliberate]
+        lines += ["", "```sql"] + [_columns_as_star(statement) for statement in read_patterns.sql(p.key)] + ["```", ""]
+    return lines
+
+
+def _columns_as_star(statement: str) -> str:
+    """`SELECT t.a, t.b, ... FROM t` -> `SELECT t.* FROM t` when the list is a table's spec columns."""
+    for table, source in SOURCE_SPECS.items():
+        statement = statement.replace(", ".join(f"{table}.{column}" for column in source.columns), f"{table}.*")
+    return statement
 
 
 def markdown() -> str:

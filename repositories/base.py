@@ -75,24 +75,27 @@ def decode_cursor(cursor: str | None) -> dict | None:
 
 
 def page(table, limit: int, cursor: str | None, method: str = "query", **kwargs) -> tuple[list[dict], str | None]:
-    """Up to `limit` items and the cursor after them. Filters may leave DynamoDB pages short,
-    so pages are read until `limit` items are gathered; the cursor is then the last item's key."""
+    """Up to `limit` items and the cursor after them; None when nothing follows.
+
+    Each request asks for one item more than the page holds: the extra item says whether a
+    next page exists, so a page that ends exactly at the last item comes without a cursor
+    (DynamoDB stops at Limit with a LastEvaluatedKey even when nothing follows, and the
+    cursor would lead to an empty page, where Django's Paginator says there is no next one).
+    Filters may leave DynamoDB pages short, so requests go on until the page and the extra
+    item are found or the items run out; the cursor is then the page's last item's key."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
     start = decode_cursor(cursor)
     items: list[dict] = []
-    key_names = None
     while True:
-        request = dict(kwargs, Limit=max(limit - len(items), 1))
+        request = dict(kwargs, Limit=limit + 1)
         if start:
             request["ExclusiveStartKey"] = start
         answer = getattr(table, method)(**request)
         for item in answer.get("Items", []):
-            items.append(item)
             if len(items) == limit:
-                key_names = key_names or _key_names(kwargs.get("IndexName"))
-                more = bool(answer.get("LastEvaluatedKey")) or item is not answer["Items"][-1]
-                return items, encode_cursor({k: item[k] for k in key_names}) if more else None
+                return items, encode_cursor({k: items[-1][k] for k in _key_names(kwargs.get("IndexName"))})
+            items.append(item)
         start = answer.get("LastEvaluatedKey")
         if not start:
             return items, None

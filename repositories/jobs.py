@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from boto3.dynamodb.conditions import Key
+import datetime as _dt
+
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from repositories.base import Conflict, IdAllocator, NotFound, condition_failed, put_new, query_all, to_row, utc_now
 from schema.codecs import epoch_seconds
 from schema.entities.jobs import (
-    EXTRACTION_JOB, JOB_PREFIX_BY_MODEL, JOB_PROGRESS, PROGRESS_SK_PREFIX, SCRIPT_JOB, job_pk,
+    JOB_MODEL_BY_TYPE, JOB_PREFIX_BY_MODEL, JOB_PROGRESS, JOB_SPEC_BY_TYPE, PROGRESS_SK_PREFIX, job_pk,
 )
 from schema.keys import META
 from schema.spec import ItemSpec
 
-JOB_TYPES = {"script_generation": (SCRIPT_JOB, "scriptgenerationjob"),
-             "problem_extraction": (EXTRACTION_JOB, "problemextractionjob")}
+JOB_TYPES = {name: (JOB_SPEC_BY_TYPE[name], model) for name, model in JOB_MODEL_BY_TYPE.items()}
 PROGRESS = JOB_PROGRESS
 
 
@@ -77,7 +78,13 @@ class JobRepository:
         put_new(self.table, PROGRESS.to_item(row), f"progress {row['id']}")
         return row
 
-    def get_progress(self, job_type: str, job_id: int) -> list[dict]:
-        """Oldest first (JPH#<time>#<id> sort keys)."""
+    def get_progress(self, job_type: str, job_id: int, now: _dt.datetime | None = None) -> list[dict]:
+        """Oldest first (JPH#<time>#<id> sort keys), live items only.
+
+        An item past its TTL (`ttl <= now`) is left out: DynamoDB deletes expired items within
+        days, not at once, and until then a Query still returns them; the migration never
+        writes a row already past it, so MySQL's answer with the TTL rule is the same."""
+        live = Attr("ttl").gt(int(epoch_seconds(now or utc_now())))
         return [to_row(PROGRESS, item) for item in query_all(
-            self.table, KeyConditionExpression=Key("PK").eq(self._pk(job_type, job_id)) & Key("SK").begins_with(PROGRESS_SK_PREFIX))]
+            self.table, FilterExpression=live,
+            KeyConditionExpression=Key("PK").eq(self._pk(job_type, job_id)) & Key("SK").begins_with(PROGRESS_SK_PREFIX))]

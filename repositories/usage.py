@@ -20,9 +20,9 @@ from repositories.base import IdAllocator, condition_failed, count_query, next_u
 from schema.app_items import USAGE_COUNTER_TP, usage_counter_key
 from schema.codecs import epoch_seconds
 from schema.entities.usage import USAGE_LOG as LOG
+from schema.entities.plans import UNLIMITED
 from schema.entities.usage import USAGE_SK_PREFIX, action_of, usage_pk, usage_sk_prefix
 
-UNLIMITED = -1
 COUNTER_TTL_DAYS = 2
 RECORD_ATTEMPTS = 3
 
@@ -46,10 +46,15 @@ class UsageLogRepository:
                            KeyConditionExpression=Key("PK").eq(usage_pk(user_id, day))
                            & Key("SK").begins_with(usage_sk_prefix(action)))
 
-    def check_rate_limit(self, user_id: int, action: str, limit: int) -> tuple[bool, int, _dt.datetime]:
-        """(allowed, today's count, when the count resets: next midnight UTC). Reads only."""
-        count = self.get_daily_usage_count(user_id, action)
-        return (limit == UNLIMITED or count < limit), count, next_utc_midnight()
+    def check_rate_limit(self, user_id: int, action: str, limit: int,
+                         now: _dt.datetime | None = None) -> tuple[bool, int, _dt.datetime]:
+        """(allowed, today's count, when the count resets: next midnight UTC). Reads only.
+
+        `now` (naive UTC, default the clock) fixes the day, so a comparison with another
+        source at the day boundary asks both about the same day."""
+        now = now or utc_now()
+        count = self.get_daily_usage_count(user_id, action, now.date())
+        return (limit == UNLIMITED or count < limit), count, next_utc_midnight(now)
 
     def get_usage_summary(self, user_id: int, days: int = 7) -> dict[str, dict[str, int]]:
         """{'YYYY-MM-DD': {'hint': n, 'execution': m}} for the last `days` UTC days, today included."""

@@ -11,6 +11,7 @@ users have no guard items, so creating or renaming also checks GSI1 first.
 
 from __future__ import annotations
 
+from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
 from repositories.base import (
@@ -35,6 +36,16 @@ def _app(row: dict | None) -> dict | None:
     user = dict(row)
     user["user_id"] = user.pop("id")
     return user
+
+
+def as_row(user: dict | None) -> dict | None:
+    """A user as this repository returns it -> the `users` row it stands for (`user_id` is `id`);
+    a row already is one."""
+    if user is None or "user_id" not in user:
+        return user
+    row = dict(user)
+    row["id"] = row.pop("user_id")
+    return row
 
 
 class UserRepository:
@@ -67,9 +78,12 @@ class UserRepository:
         return "Item" in self.table.get_item(Key={"PK": user_pk(user_id), "SK": META},
                                              ProjectionExpression="PK")
 
-    def list_users(self, limit: int = 50, cursor: str | None = None) -> tuple[list[dict], str | None]:
-        """An admin listing (a filtered Scan), a page at a time."""
-        items, next_cursor = page(self.table, limit, cursor, "scan", FilterExpression=type_is(USER))
+    def list_users(self, limit: int = 50, cursor: str | None = None,
+                   plan_id: int | None = None) -> tuple[list[dict], str | None]:
+        """An admin listing (a filtered Scan, in no order), a page at a time; of one plan's users
+        when `plan_id` is given."""
+        condition = type_is(USER) if plan_id is None else type_is(USER) & Attr("dat.plan").eq(plan_id)
+        items, next_cursor = page(self.table, limit, cursor, "scan", FilterExpression=condition)
         return [_app(to_row(USER, item)) for item in items], next_cursor
 
     # --- writes ---

@@ -116,7 +116,6 @@ class ItemSpec:
                 if rejected.code != "item_too_large":
                     raise
                 return self.to_item(row, 0, info)
-        kept_as_text = []
         for column in (self.id_column, self.created, *self.required_columns):
             if row.get(column) is None:
                 raise RowRejected(f"{self.source}.{column} is NULL but the {self.tp} item needs it", "null_required")
@@ -128,6 +127,25 @@ class ItemSpec:
                     k.check_key_sizes(item[f"{index}PK"], item[f"{index}SK"], index)
         except k.InvalidKeyPart as error:
             raise RowRejected(f"{self.tp} key: {error}", error.code) from None
+        kept_as_text: list[str] = []
+        item.update(self.values_of(row, compress_over, kept_as_text))
+        size = item_size.item_size(item)
+        if size > item_size.MAX_ITEM_BYTES:
+            largest = ", ".join(f"{name} {n:,} B" for name, n in item_size.largest_attributes(item))
+            hint = "" if compress_over is not None else "; --compress-over BYTES would gzip large text attributes"
+            raise RowRejected(f"item is {size:,} bytes, over DynamoDB's {item_size.MAX_ITEM_BYTES:,}; "
+                              f"largest: {largest}{hint}", "item_too_large")
+        if info is not None:
+            info["size"] = size
+            info["kept_as_text"] = kept_as_text
+        return item
+
+    def values_of(self, row: Row, compress_over: int | None = None, kept_as_text: list | None = None) -> dict:
+        """The item without its keys: `tp`, `dat`, `crt`, `upd` and `ttl`, as `to_item` builds them.
+
+        What the application reads back from an item, so an answer made of MySQL rows and one
+        made of items compare in one form (check-reads) even where the keys' columns are not
+        in the answer. `kept_as_text` receives the columns stored as exact text."""
         dat: dict = {"id": row[self.id_column]}
         for attribute in self.attributes:
             value = row.get(attribute.column)
@@ -139,31 +157,21 @@ class ItemSpec:
                 raise RowRejected(f"{self.source}.{attribute.column}: {error}", error.code) from None
             except (ValueError, TypeError, ArithmeticError) as error:
                 raise RowRejected(f"{self.source}.{attribute.column}: {error!r}", "invalid_value") from None
-            if attribute.codec.fallback(encoded):
+            if kept_as_text is not None and attribute.codec.fallback(encoded):
                 kept_as_text.append(attribute.column)
             if compress_over is not None and attribute.short in compression.COMPRESSIBLE:
                 encoded = _compressed_if_large(value, encoded, attribute.codec, compress_over)
             dat[attribute.short] = encoded
-        item["tp"] = self.tp
-        item["dat"] = dat
+        values: dict = {"tp": self.tp, "dat": dat}
         try:
-            item["crt"] = epoch_seconds(row[self.created])
+            values["crt"] = epoch_seconds(row[self.created])
             if self.updated and row.get(self.updated) is not None:
-                item["upd"] = epoch_seconds(row[self.updated])
+                values["upd"] = epoch_seconds(row[self.updated])
         except (ValueError, TypeError, AttributeError):
             raise RowRejected(f"{self.source}.{self.created}/{self.updated}: not a valid datetime", "invalid_date") from None
         if self.ttl is not None:
-            item["ttl"] = self.ttl.ttl_for(item["crt"])
-        size = item_size.item_size(item)
-        if size > item_size.MAX_ITEM_BYTES:
-            largest = ", ".join(f"{name} {n:,} B" for name, n in item_size.largest_attributes(item))
-            hint = "" if compress_over is not None else "; --compress-over BYTES would gzip large text attributes"
-            raise RowRejected(f"item is {size:,} bytes, over DynamoDB's {item_size.MAX_ITEM_BYTES:,}; "
-                              f"largest: {largest}{hint}", "item_too_large")
-        if info is not None:
-            info["size"] = size
-            info["kept_as_text"] = kept_as_text
-        return item
+            values["ttl"] = self.ttl.ttl_for(values["crt"])
+        return values
 
     def from_item(self, item: Mapping) -> dict:
         """The row values an item carries (full column names), decoded; absent -> None."""

@@ -94,6 +94,11 @@ JOB_PROGRESS = ItemSpec(
 )
 
 ITEMS = (SCRIPT_JOB, EXTRACTION_JOB, JOB_PROGRESS)
+# The application's names for its job types (JobRepository's `job_type`): their item type and
+# the content type's model their progress rows point at.
+JOB_SPEC_BY_TYPE = MappingProxyType({"script_generation": SCRIPT_JOB, "problem_extraction": EXTRACTION_JOB})
+JOB_MODEL_BY_TYPE = MappingProxyType({"script_generation": "scriptgenerationjob",
+                                      "problem_extraction": "problemextractionjob"})
 SOURCES = (
     SourceSpec(
         table="script_generation_jobs", key="id", key_is_integer=True, items=("sgj",),

@@ -8,6 +8,7 @@ from schema.spec import ItemSpec, SourceSpec, attributes
 
 ENTITY = "plans"
 PLAN_PREFIX = "PLAN"
+UNLIMITED = -1  # a plan's daily limit (max_hints_per_day, ...) that does not limit
 
 
 def plan_pk(plan_id: int) -> str:

@@ -74,7 +74,8 @@ def test_the_documented_grants_run_every_command(source, new_table_config, tmp_p
         assert code == 1 and "no binlog position for sync" not in out + err, out + err  # it recorded where sync starts
         execute(source, "DELETE FROM test_cases WHERE id = 900001",
                 "UPDATE users SET name = 'granted' WHERE id = 1")
-        for command in (["sync"], ["verify"], ["verify", "--deep"], ["replay", str(dead)]):
+        for command in (["sync"], ["verify"], ["verify", "--deep"], ["check-reads", "--sample", "5"],
+                        ["replay", str(dead)]):
             code, out, err = run_cli(*command, *flags)
             assert code == (1 if command[0] == "replay" else 0), (command, out + err)  # the row is gone now
     finally:
@@ -133,3 +134,4 @@ def test_each_command_calls_only_what_its_iam_policy_allows(source, new_table_co
     dead.write_text(json.dumps({"stage": "map", "table": "users", "key": 1, "code": "x", "reason": "r",
                                 "row": {"id": 1}}) + "\n")
     actions("replay", "replay", str(dead))
+    actions("check-reads", "check-reads", "--sample", "5")

@@ -158,6 +158,40 @@ def test_list_users_pages_with_an_opaque_url_safe_cursor(table):
         decode_cursor("not a cursor!")
 
 
+def test_list_users_of_one_plan(table):
+    users = UserRepository(table)
+    for i in range(6):
+        users.create_user({**GUIDE_USER, "user_id": i + 1, "email": f"plan{i}@example.com",
+                           "subscription_plan_id": 2 if i % 3 == 0 else 1})
+    seen, cursor = [], None
+    while True:
+        batch, cursor = users.list_users(limit=1, cursor=cursor, plan_id=2)
+        seen += [u["user_id"] for u in batch]
+        if cursor is None:
+            break
+    assert sorted(seen) == [1, 4]
+    assert len(users.list_users(limit=10)[0]) == 6
+
+
+def test_a_page_that_ends_at_the_last_item_has_no_cursor(table):
+    """DynamoDB stops at Limit with a LastEvaluatedKey even when nothing follows; the page
+    must not hand out a cursor that leads to an empty page."""
+    history = SearchHistoryRepository(table)
+    for i in range(4):
+        history.create_history({"user_id": 7, "problem_id": 1, "platform": "baekjoon", "problem_number": "1000",
+                                "is_code_public": True, "created_at": dt.datetime(2026, 1, 1, 0, i)})
+    assert history.list_public_history(limit=4)[1] is None
+    assert history.list_user_history(7, limit=4)[1] is None
+    first, cursor = history.list_public_history(limit=2)
+    second, end = history.list_public_history(limit=2, cursor=cursor)
+    assert len(first) == len(second) == 2 and end is None
+    assert history.list_public_history(limit=3)[1] is not None
+    users = UserRepository(table)
+    for i in range(3):
+        users.create_user({**GUIDE_USER, "user_id": i + 1, "email": f"last{i}@example.com"})
+    assert [len(users.list_users(limit=3)[0]), users.list_users(limit=3)[1]] == [3, None]
+
+
 # --- plans ---
 
 def test_plans(table):
@@ -266,6 +300,17 @@ def test_usage_counts_limits_and_summary(table):
     assert usage.get_usage_summary(1, days=2)[today] == {"hint": 5, "execution": 1}
 
 
+def test_the_rate_limit_counts_the_utc_day_of_the_instant_it_is_asked_about(table):
+    midnight = dt.datetime.combine(dt.datetime.now(dt.timezone.utc).date(), dt.time())
+    for row_id, created in ((1, midnight - dt.timedelta(microseconds=1)), (2, midnight), (3, midnight)):
+        table.put_item(Item=ITEM_SPECS["ulog"].to_item({"id": row_id, "user_id": 9, "action": "hint",
+                                                        "problem_id": None, "metadata": "{}", "created_at": created}))
+    usage = UsageLogRepository(table)
+    assert usage.check_rate_limit(9, "hint", 2, now=midnight + dt.timedelta(microseconds=500)) == (
+        False, 2, midnight + dt.timedelta(days=1))
+    assert usage.check_rate_limit(9, "hint", 2, now=midnight - dt.timedelta(microseconds=500)) == (True, 1, midnight)
+
+
 def test_fifty_concurrent_consumes_against_a_limit_of_five_let_exactly_five_through(table):
     usage = UsageLogRepository(table)
     results = []
@@ -321,6 +366,17 @@ def test_jobs_status_and_progress(table):
     assert jobs.get_job("problem_extraction", 3) is None
     with pytest.raises(ValueError):
         jobs.get_job("nope", 1)
+
+
+def test_progress_past_its_ttl_is_hidden_until_dynamodb_deletes_it(table):
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    for row_id, age in ((1, dt.timedelta(days=31)), (2, dt.timedelta(days=29))):
+        table.put_item(Item=ITEM_SPECS["jph"].to_item({  # as the migration wrote it when it was live
+            "id": row_id, "content_type_id": 4, "object_id": 3, "content_type_model": "scriptgenerationjob",
+            "step": f"s{row_id}", "message": "", "status": "started", "created_at": now - age}))
+    jobs = JobRepository(table)
+    assert [p["id"] for p in jobs.get_progress("script_generation", 3)] == [2]
+    assert [p["id"] for p in jobs.get_progress("script_generation", 3, now=now - dt.timedelta(days=2))] == [1, 2]
 
 
 # --- the contract both ways ---

@@ -99,3 +99,14 @@ def test_long_modules_say_why(path):
     docstring = ast.get_docstring(ast.parse(source)) or ""
     assert "long because" in docstring.lower(), \
         f"{path} has {source.count(chr(10))} lines; split it or say in its docstring why it is long because ..."
+
+
+def test_check_reads_work_loads_no_beam():
+    """check-reads runs no pipeline: its work, which the cut-over calls in-process, and the
+    shadow-read wrapper the application imports load no Beam."""
+    import subprocess
+    import sys
+
+    code = ("import sys, pipelines.read_parity, reports.read_parity_report, repositories.shadow, "
+            "repositories.parity; sys.exit(int('apache_beam' in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
