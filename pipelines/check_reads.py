@@ -23,7 +23,7 @@ from connectors.errors import ConfigError
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.hints import explain as mysql_explained
 from connectors.mysql.preflight import PreflightError, check_source_tables
-from pipelines import common, options
+from pipelines import basics, options
 from pipelines.read_parity import DEFAULT_SAMPLE, check_reads
 from reports.read_parity_report import print_report
 from schema.access_patterns import PATTERNS_BY_KEY, AccessPattern, patterns_named
@@ -69,7 +69,7 @@ def build(args) -> CheckReadsSettings:
         patterns = patterns_named(args.pattern)
     except ValueError as error:
         raise ConfigError(f"--pattern: {error}") from None
-    return CheckReadsSettings(common.mysql_config(args), common.dynamodb_config(args), patterns, args.sample,
+    return CheckReadsSettings(basics.mysql_config(args), basics.dynamodb_config(args), patterns, args.sample,
                               args.report_path)
 
 
@@ -82,23 +82,23 @@ def run(argv: list[str] | None = None) -> int:
         check_table_ready(settings.dynamo)
     except (options.UsageError, ConfigError, PreflightError, TableCheckError) as error:
         print(f"check-reads: {error}", file=sys.stderr)
-        return common.EXIT_CANNOT_RUN
+        return basics.EXIT_CANNOT_RUN
     try:
         report = check_reads(settings.mysql, settings.dynamo, settings.sample, [p.key for p in settings.patterns])
     except sa.exc.OperationalError as error:
         print(f"check-reads: stopped: MySQL at {settings.mysql.masked()}: {mysql_explained(error)}", file=sys.stderr)
-        return common.EXIT_CANNOT_RUN
+        return basics.EXIT_CANNOT_RUN
     except (BotoCoreError, ClientError) as error:
         print(f"check-reads: stopped: {settings.dynamo.describe()}: {dynamodb_explained(error, settings.dynamo)}",
               file=sys.stderr)
-        return common.EXIT_CANNOT_RUN
+        return basics.EXIT_CANNOT_RUN
     print_report(report)
     if settings.report_path:
-        common.ensure_parent(settings.report_path)
+        basics.ensure_parent(settings.report_path)
         with open(settings.report_path, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=2, ensure_ascii=False)
         print(f"report: {settings.report_path}")
-    return common.EXIT_DIFFERENCES if report["different"] else common.EXIT_OK
+    return basics.EXIT_DIFFERENCES if report["different"] else basics.EXIT_OK
 
 
 if __name__ == "__main__":

@@ -16,21 +16,28 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import apache_beam as beam
+import sqlalchemy as sa
 
 from connectors.errors import RunStopped
 from connectors.dynamodb.beam_io import WriteToDynamoDB
 from connectors.files.json_lines import WriteJsonLines, iter_json_lines, read_json_lines, remove_if_empty
-from pipelines import common
+from connectors.mysql import binlog_positions
+from connectors.mysql.binlog import BinlogPosition, BinlogUnavailable
+from pipelines import basics, execution
 from pipelines.runners import new_pipeline
 from reports import deep_verify_report
 from reports.deep_verify_report import Findings, Repair
 from schema.entities import item_types_for
+from schema.state_items import new_run_id
+from state.cutover import CutoverStore, Verified
+from state.sync_checkpoints import SyncState
 from transforms.deep_compare import CompareWithSource, DeepCompareScope, NameUnseenExpected
-from transforms.repair import PlanRepairs, RecheckKeys
+from transforms.repair import MendMySql, PlanRepairs, RecheckKeys
 
 
 @dataclass(frozen=True)
@@ -65,9 +72,15 @@ def _read_records(p: beam.Pipeline, label: str, files: list[str]):
 
 def build_repair_pipeline(p: beam.Pipeline, settings, difference_files: list[str], actions_path: str,
                           dead_letter_path: str) -> None:
-    """Pass 3: plan the repairs of what the passes found, and write them (unless a dry run)."""
-    planned = _read_records(p, "differences", difference_files) | "PlanRepairs" >> PlanRepairs(
-        settings.mysql, settings.now)
+    """Pass 3: plan the repairs of what the passes found, and write them (unless a dry run): to the
+    table, or with --to mysql to MySQL (rows from the table's items)."""
+    differences = _read_records(p, "differences", difference_files)
+    if settings.repair_to == "mysql":
+        mended = differences | "MendMySql" >> MendMySql(settings.mysql, settings.dynamo, settings.dry_run)
+        _ = mended["actions"] | "WriteActions" >> WriteJsonLines(actions_path)
+        _ = mended["dead_letter"] | "WriteDeadLetters" >> WriteJsonLines(dead_letter_path)
+        return
+    planned = differences | "PlanRepairs" >> PlanRepairs(settings.mysql, settings.now)
     _ = planned["actions"] | "WriteActions" >> WriteJsonLines(actions_path)
     if not settings.dry_run:
         failed = planned["writes"] | "Write" >> WriteToDynamoDB(settings.dynamo, settings.writer)
@@ -81,8 +94,8 @@ def build_recheck_pipeline(p: beam.Pipeline, settings, actions_path: str, paths:
 
 
 def _paths(pipeline_options, name: str) -> Paths:
-    return Paths(common.temp_path(pipeline_options, f"{name}-counts.jsonl"),
-                 common.temp_path(pipeline_options, f"{name}-differences.jsonl"))
+    return Paths(basics.temp_path(pipeline_options, f"{name}-counts.jsonl"),
+                 basics.temp_path(pipeline_options, f"{name}-differences.jsonl"))
 
 
 def _by_type(records: list[dict]) -> dict[str, Counter]:
@@ -100,7 +113,7 @@ def scope_of(settings) -> DeepCompareScope:
 def _run(pipeline_options, build, *args) -> None:
     pipeline = new_pipeline(pipeline_options)
     build(pipeline, *args)
-    common.run_pipeline(pipeline)
+    execution.run_pipeline(pipeline)
 
 
 def find(settings, pipeline_options) -> Findings:
@@ -125,7 +138,7 @@ def find(settings, pipeline_options) -> Findings:
 
 def repair(settings, pipeline_options, findings: Findings) -> Repair:
     """Passes 3 and 4."""
-    actions_path = common.temp_path(pipeline_options, "repair-actions.jsonl")
+    actions_path = basics.temp_path(pipeline_options, "repair-actions.jsonl")
     _run(pipeline_options, build_repair_pipeline, settings, findings.difference_files, actions_path,
          settings.dead_letter_path)
     actions: dict[str, Counter] = defaultdict(Counter)
@@ -145,6 +158,8 @@ def repair(settings, pipeline_options, findings: Findings) -> Repair:
 
 def run_deep(settings, pipeline_options) -> int:
     types = item_types_for(settings.tables)
+    started = int(time.time())
+    position = position_before(settings)
     findings = find(settings, pipeline_options)
     deep_verify_report.print_findings(settings, types, findings)
     differing = findings.differing(types)
@@ -154,7 +169,7 @@ def run_deep(settings, pipeline_options) -> int:
             outcome = repair(settings, pipeline_options, findings)
         except RunStopped as error:
             print(f"verify: repair stopped: {error}", file=sys.stderr)
-            return common.EXIT_CANNOT_RUN
+            return basics.EXIT_CANNOT_RUN
         deep_verify_report.print_repair(types, outcome)
         if not settings.dry_run:
             unmappable = sum(findings.counts[tp]["unmappable"] for tp in types)
@@ -163,16 +178,61 @@ def run_deep(settings, pipeline_options) -> int:
     if settings.report_path:
         deep_verify_report.write_json(settings, types, findings, ok=not differing, repair=outcome)
         print(f"\nreport: {settings.report_path}")
-    return verdict(settings, differing, outcome)
+    code = verdict(settings, differing, outcome)
+    if code == basics.EXIT_OK and not (outcome is not None and outcome.dry_run) and settings.repair_to == "table":
+        record_proof(settings, started, position, repaired=outcome is not None)
+    return code
+
+
+def position_before(settings) -> dict | None:
+    """Where the binary log stood before the scan (what a clean verify proves the table consistent
+    with: replaying the log from there gives the source's state), None where it cannot be read."""
+    try:
+        return binlog_positions.position_now(settings.mysql).as_record()
+    except (BinlogUnavailable, sa.exc.DBAPIError):
+        return None
+
+
+def record_proof(settings, started: int, position: dict | None, repaired: bool) -> None:
+    """What a clean run proved, per table (cutover verifies only what changed since a full one).
+    A clean full repair also re-seats sync's checkpoints that are older, purged or missing: the
+    table equals the source as of `position`, so sync can go on from there."""
+    run_id = new_run_id(started, "verify-")
+    CutoverStore(settings.dynamo).record_verified([Verified(t, started, position, settings.sample_rate, run_id)
+                                                   for t in settings.tables])
+    what = "every row" if settings.sample_rate >= 1 else f"a {settings.sample_rate:g} sample"
+    print(f"recorded: {what} of {', '.join(settings.tables)} verified, consistent with binlog "
+          f"{BinlogPosition.from_record(position) if position else '(none: the server has no readable binlog)'}")
+    if repaired and position and settings.sample_rate >= 1:
+        reseat_checkpoints(settings, position, run_id)
+
+
+def reseat_checkpoints(settings, position: dict, run_id: str) -> None:
+    state = SyncState(settings.dynamo)
+    owner = basics.owner(run_id)
+    if state.lease.take(owner, 60) is not None:
+        print("note: sync's lease is held, so its checkpoints were left as they are", file=sys.stderr)
+        return
+    try:
+        at = BinlogPosition.from_record(position)
+        behind = [t for t, c in state.checkpoints().items() if t in settings.tables and
+                  (not c.binlog or BinlogPosition.from_record(c.binlog).order() < at.order())]
+        behind += [t for t in settings.tables if t not in state.checkpoints()]
+        if behind:
+            state.reseat(owner, tuple(dict.fromkeys(behind)), position, run_id)
+            print(f"sync checkpoint of {', '.join(dict.fromkeys(behind))} re-seated at {at} (the table equals the "
+                  "source there)")
+    finally:
+        state.lease.release(owner)
 
 
 def verdict(settings, differing: int, outcome: Repair | None) -> int:
     if not differing:
         print("verify --deep: every item is ok" + (" after repair" if outcome and not outcome.dry_run else ""))
-        return common.EXIT_OK
+        return basics.EXIT_OK
     if outcome is not None and not outcome.dry_run:
         print(f"verify --deep --repair: {differing} item(s) still differ (unmappable rows need a fix at the "
               "source; see the report)", file=sys.stderr)
     else:
         print(f"verify --deep: {differing} item(s) differ", file=sys.stderr)
-    return common.EXIT_DIFFERENCES
+    return basics.EXIT_DIFFERENCES

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from pipelines import common, options
+from pipelines import basics, options
 from reports.data_model import markdown
 
 DESCRIPTION = "print the data model (item types, keys, attributes, TTL, indexes, access patterns) as Markdown"
@@ -20,7 +20,7 @@ def run(argv: list[str] | None = None) -> int:
         args, _ = options.parse("algoitny-etl describe", DESCRIPTION, argv, (OUTPUT,), beam=False)
     except options.UsageError as error:
         print(f"describe: {error}", file=sys.stderr)
-        return common.EXIT_CANNOT_RUN
+        return basics.EXIT_CANNOT_RUN
     text = markdown()
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
@@ -28,7 +28,7 @@ def run(argv: list[str] | None = None) -> int:
         print(f"wrote {args.output}")
     else:
         sys.stdout.write(text)
-    return common.EXIT_OK
+    return basics.EXIT_OK
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from connectors.dynamodb import admin, clients
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.errors import ConfigError
-from pipelines import common, options
+from pipelines import basics, options
 from schema.table import TableSpec
 
 DESCRIPTION = "create the table (keys, GSI1, GSI2, TTL, streams); idempotent"
@@ -38,10 +38,10 @@ def init_table(config: DynamoDBConfig, recreate: bool = False, out=None, stream:
         problem = admin.ensure_ttl(client, spec)
         if problem:
             print(f"init: {problem}", file=sys.stderr)
-            return common.EXIT_DIFFERENCES
+            return basics.EXIT_DIFFERENCES
         print(f"created {config.describe()}: PK/SK, GSI1 (ALL), GSI2 (KEYS_ONLY), "
               f"{spec.billing_mode}, TTL on {spec.ttl_attribute!r}", file=out)
-        return common.EXIT_OK
+        return basics.EXIT_OK
 
     differences = spec.differences(existing)
     existing = admin.wait_active(client, spec.name)
@@ -54,11 +54,11 @@ def init_table(config: DynamoDBConfig, recreate: bool = False, out=None, stream:
             print(f"  - {line}", file=sys.stderr)
         print("Use another --table, or `algoitny-etl init --recreate --yes` to delete it and start over.",
               file=sys.stderr)
-        return common.EXIT_DIFFERENCES
+        return basics.EXIT_DIFFERENCES
     for warning in spec.warnings(existing):
         print(f"note: {warning}", file=out)
     print(f"{config.describe()} already exists with the expected schema; nothing to do", file=out)
-    return common.EXIT_OK
+    return basics.EXIT_OK
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -66,10 +66,10 @@ def run(argv: list[str] | None = None) -> int:
         args, _ = options.parse("algoitny-etl init", DESCRIPTION, argv, FLAGS, beam=False)
         if args.recreate and not args.yes:
             raise options.UsageError("--recreate deletes the table and all its items; add --yes to confirm")
-        return init_table(common.dynamodb_config(args), recreate=args.recreate, stream=args.stream)
+        return init_table(basics.dynamodb_config(args), recreate=args.recreate, stream=args.stream)
     except (options.UsageError, ConfigError, BotoCoreError, ClientError, admin.TableCheckError) as error:
         print(f"init: {error}", file=sys.stderr)
-    return common.EXIT_CANNOT_RUN
+    return basics.EXIT_CANNOT_RUN
 
 
 if __name__ == "__main__":

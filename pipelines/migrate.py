@@ -24,7 +24,7 @@ from connectors.mysql.binlog import BinlogPosition
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
 from connectors.mysql.queries import count_rows
-from pipelines import common, options
+from pipelines import basics, execution, options
 from pipelines.migrate_plan import ReadPlan, find_run, plan_dry_run, plan_new_run, plan_resume
 from pipelines.runners import is_distributed, new_pipeline
 from reports import migrate_report, writes
@@ -98,17 +98,17 @@ def build_pipeline(p: beam.Pipeline, settings: MigrateSettings) -> None:
 
 def settings_from(args, pipeline_options: PipelineOptions) -> MigrateSettings:
     now = int(time.time())
-    tables = common.tables_for(args)
-    dynamo = common.dynamodb_config(args)
+    tables = basics.tables_for(args)
+    dynamo = basics.dynamodb_config(args)
     return MigrateSettings(
-        mysql=common.mysql_config(args),
+        mysql=basics.mysql_config(args),
         dynamo=dynamo,
         tables=tables,
         dry_run=args.dry_run,
-        writer=common.writer_settings(args, pipeline_options, dynamo),
+        writer=basics.writer_settings(args, pipeline_options, dynamo),
         rows_per_range=args.rows_per_range,
-        dead_letter_path=common.dead_letter_path(args.dead_letter, now, "migrate"),
-        stats_path=common.temp_path(pipeline_options, "item-stats.jsonl"),
+        dead_letter_path=basics.dead_letter_path(args.dead_letter, now, "migrate"),
+        stats_path=basics.temp_path(pipeline_options, "item-stats.jsonl"),
         now=now,
         compress_over=args.compress_over,
         report_path=args.report_path,
@@ -152,21 +152,22 @@ def planned(args, settings: MigrateSettings) -> MigrateSettings:
 def run(argv: list[str] | None = None) -> int:
     try:
         args, beam_args = options.parse("algoitny-etl migrate", DESCRIPTION, argv, FLAGS)
-        pipeline_options = common.beam_options(args, beam_args)
+        pipeline_options = execution.beam_options(args, beam_args)
         settings = settings_from(args, pipeline_options)
         if not settings.dry_run:
             check_table_ready(settings.dynamo)
+            basics.refuse_if_cut_over(settings.dynamo, "migrate")
         if args.resume:
             settings = planned(args, settings)
         warnings = check_source_tables(settings.mysql, settings.tables, settings.allow_unmapped_columns)
         if not args.resume:
             settings = planned(args, settings)
-    except (options.UsageError, ConfigError, PreflightError, TableCheckError, RunStateError) as error:
+    except (options.UsageError, ConfigError, PreflightError, TableCheckError, RunStateError, basics.CutOver) as error:
         print(f"migrate: {error}", file=sys.stderr)
-        return common.EXIT_CANNOT_RUN
+        return basics.EXIT_CANNOT_RUN
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    common.ensure_parent(settings.dead_letter_path)
+    basics.ensure_parent(settings.dead_letter_path)
     plan = settings.plan
     if plan.run is not None:
         verb = "resuming" if plan.resumed else "started"
@@ -190,7 +191,7 @@ def run(argv: list[str] | None = None) -> int:
             if plan.run is not None:
                 print(f"migrate: `algoitny-etl migrate --resume {plan.run_id}` goes on once the cause is fixed",
                       file=sys.stderr)
-            return common.EXIT_CANNOT_RUN
+            return basics.EXIT_CANNOT_RUN
     if plan.run is not None:
         RunStore(settings.dynamo).finish(plan.run, int(time.time()))
         record_sync_checkpoints(settings, plan)
@@ -220,11 +221,11 @@ def run_pipeline(settings: MigrateSettings, pipeline_options: PipelineOptions) -
     try:
         if printer:
             printer.start()
-        result = common.run_pipeline(pipeline)
+        result = execution.run_pipeline(pipeline)
     finally:
         if printer:
             printer.stop()
-    return common.counters(result)
+    return execution.counters(result)
 
 
 def report(settings: MigrateSettings, counts: dict[str, int], elapsed: float) -> int:
@@ -251,9 +252,9 @@ def report(settings: MigrateSettings, counts: dict[str, int], elapsed: float) ->
         if settings.dry_run:
             print("migrate: the dry run found rows the migration would lose; fix them or accept the dead letters",
                   file=sys.stderr)
-        return common.EXIT_DIFFERENCES
+        return basics.EXIT_DIFFERENCES
     remove_if_empty(settings.dead_letter_path)
-    return common.EXIT_OK
+    return basics.EXIT_OK
 
 
 if __name__ == "__main__":

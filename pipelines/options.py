@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import logging
 import re
 import sys
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from apache_beam.options.pipeline_options import PipelineOptions
-
-from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS
-from connectors.dynamodb.beam_io import DEFAULT_CONCURRENCY
-from connectors.mysql.beam_io import DEFAULT_ROWS_PER_RANGE
+from connectors.dynamodb.batch_writer import DEFAULT_CONCURRENCY, MAX_BATCH_ITEMS
+from connectors.mysql.key_ranges import DEFAULT_ROWS_PER_RANGE
 from connectors.retry import RetryPolicy
-from reports.migrate_report import DEFAULT_PRICE_PER_GB_MONTH, DEFAULT_PRICE_PER_MILLION_WRITES
+from reports.prices import DEFAULT_PRICE_PER_GB_MONTH, DEFAULT_PRICE_PER_MILLION_WRITES
 from schema.entities import ENTITY_GROUPS
 
 EXIT_CODES = "exit codes: 0 done; 1 differences or dead letters; 2 could not run (the message says why)"
@@ -139,6 +137,8 @@ def _verify(group):
                        help="with --deep: put the mapped item for every missing and mismatched key, delete every "
                             "unexpected item of a migrated type, then check those keys again (--dry-run: only "
                             "print and report the plan)")
+    group.add_argument("--to", choices=("table", "mysql"), default="table", help="with --repair: mend the table from "
+                       "MySQL, or after cut-over MySQL from the table (rows written from items, rows with no item gone)")
 
 
 def _sync(group):
@@ -236,6 +236,8 @@ def beam_leftovers(rest: Sequence[str]) -> tuple[list[str], list[str]]:
 
     Beam hands its parser, every option of every PipelineOptions class in it, to the
     `add_extra_args_fn` hook; a malformed value of a known flag raises UsageError."""
+    from apache_beam.options.pipeline_options import PipelineOptions  # only when there are Beam flags
+
     found: dict[str, list[str]] = {}
 
     def capture(parser):
@@ -245,7 +247,12 @@ def beam_leftovers(rest: Sequence[str]) -> tuple[list[str], list[str]]:
         found["unknown"] = parser.parse_known_args(list(rest))[1]
         found["known"] = _flag_names(parser.format_help())
 
-    PipelineOptions(list(rest)).get_all_options(add_extra_args_fn=capture, retain_unknown_options=True)
+    beam_log = logging.getLogger("apache_beam.options.pipeline_options")
+    was_disabled, beam_log.disabled = beam_log.disabled, True  # it would warn of the flags we report ourselves
+    try:
+        PipelineOptions(list(rest)).get_all_options(add_extra_args_fn=capture)
+    finally:
+        beam_log.disabled = was_disabled
     return found["unknown"], found["known"]
 
 

@@ -17,10 +17,7 @@ what this mode cannot see.
 from __future__ import annotations
 
 import datetime as _dt
-import os
-import socket
 import sys
-import threading
 import time
 from dataclasses import dataclass
 
@@ -30,7 +27,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from connectors.dynamodb.admin import TableCheckError, check_table_ready
 from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
 from connectors.dynamodb.config import DynamoDBConfig
-from state.sync_checkpoints import Checkpoint, LeaseLost, SyncState
+from state.lease import LeaseKeeper
+from state.sync_checkpoints import Checkpoint, SyncState
 from connectors.errors import ConfigError, RunStopped
 from connectors.files.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
 from connectors.mysql import binlog, engines
@@ -38,11 +36,11 @@ from connectors.mysql.beam_io import BinlogWindow, ReadBinlogWindow, ReadChanged
 from connectors.mysql.binlog import BinlogPosition
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
-from pipelines import common, options
+from pipelines import basics, execution, options
 from pipelines.runners import new_pipeline
 from reports import sync_report, writes
 from schema.compression import AS_NEEDED
-from schema.entities import SOURCE_SPECS, item_types_for
+from schema.entities import SOURCE_SPECS, item_types_for, tables_read_with
 from schema.state_items import new_run_id
 from transforms.sync_changes import ApplyChanges
 from transforms.to_items import ToItems
@@ -51,9 +49,8 @@ DESCRIPTION = "carry MySQL's changes since the last run (binary log) to the tabl
 FLAGS = (options.SOURCE, options.TARGET, options.ENTITY, options.DRY_RUN,
                   options.DEAD_LETTER, options.REPORT, options.WRITE, options.SYNC,
                   options.RUNNER)
-EXIT_LEASE_HELD = 3
-EXIT_CODES = (f"{options.EXIT_CODES}; {EXIT_LEASE_HELD} another run holds the lease: this one did nothing (a "
-              "skipped overlap on a schedule, not a failure)")
+EXIT_CODES = (f"{options.EXIT_CODES}; {basics.EXIT_LEASE_HELD} another run holds the lease: this one did nothing "
+              "(a skipped overlap on a schedule, not a failure)")
 
 
 class SyncCannotRun(RunStopped):
@@ -84,47 +81,17 @@ class SyncSettings:
             raise ConfigError("--lookback-seconds cannot be negative")
 
 
-class LeaseKeeper:
-    """Renews the lease every third of its life on a thread of the driver, while the run works."""
-
-    def __init__(self, state: SyncState, owner: str, seconds: int):
-        self._state, self._owner, self._seconds = state, owner, seconds
-        self._stop = threading.Event()
-        self.lost = False
-        self._thread = threading.Thread(target=self._renew, name="lease", daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(timeout=10)
-        self._state.release_lease(self._owner)
-
-    def _renew(self):
-        while not self._stop.wait(self._seconds / 3):
-            if not self._state.renew_lease(self._owner, self._seconds):
-                self.lost = True
-                return
-
-
 def settings_from(args, pipeline_options: PipelineOptions) -> SyncSettings:
     now = int(time.time())
-    dynamo = common.dynamodb_config(args)
+    dynamo = basics.dynamodb_config(args)
     return SyncSettings(
-        mysql=common.mysql_config(args), dynamo=dynamo, tables=common.tables_for(args), mode=args.changes,
-        dry_run=args.dry_run, dead_letter_path=common.dead_letter_path(args.dead_letter, now, "sync"),
-        summary_path=common.temp_path(pipeline_options, "sync-summary.jsonl"), now=now,
-        writer=common.writer_settings(args, pipeline_options, dynamo),
+        mysql=basics.mysql_config(args), dynamo=dynamo, tables=basics.tables_for(args), mode=args.changes,
+        dry_run=args.dry_run, dead_letter_path=basics.dead_letter_path(args.dead_letter, now, "sync"),
+        summary_path=basics.temp_path(pipeline_options, "sync-summary.jsonl"), now=now,
+        writer=basics.writer_settings(args, pipeline_options, dynamo),
         advance_past_dead_letters=args.advance_past_dead_letters, lease_seconds=args.lease_seconds,
         lookback_seconds=args.lookback_seconds, report_path=args.report_path,
         run_id=new_run_id(now, "sync-"))
-
-
-def window_tables(tables: tuple[str, ...]) -> frozenset[str]:
-    """The tables whose changes the window reads: the synced ones and the ones their mapping joins."""
-    return frozenset(tables) | {join.table for t in tables for join in SOURCE_SPECS[t].joins}
 
 
 def checkpoints_for(state: SyncState, tables: tuple[str, ...], mode: str) -> dict[str, Checkpoint]:
@@ -150,7 +117,7 @@ def binlog_window(settings: SyncSettings, checkpoints: dict[str, Checkpoint]) ->
             binlog.check_not_purged(conn, start)
     finally:
         engine.dispose()
-    return BinlogWindow(start, end, window_tables(settings.tables))
+    return BinlogWindow(start, end, tables_read_with(settings.tables))
 
 
 def build_binlog_pipeline(p: beam.Pipeline, settings: SyncSettings, window: BinlogWindow,
@@ -197,35 +164,40 @@ def build_watermark_pipeline(p: beam.Pipeline, settings: SyncSettings, checkpoin
 def run(argv: list[str] | None = None) -> int:
     try:
         args, beam_args = options.parse("algoitny-etl sync", DESCRIPTION, argv, FLAGS, epilog=EXIT_CODES)
-        pipeline_options = common.beam_options(args, beam_args)
+        pipeline_options = execution.beam_options(args, beam_args)
         settings = settings_from(args, pipeline_options)
         check_table_ready(settings.dynamo)
         check_source_tables(settings.mysql, settings.tables)
     except (options.UsageError, ConfigError, PreflightError, TableCheckError) as error:
         print(f"sync: {error}", file=sys.stderr)
-        return common.EXIT_CANNOT_RUN
+        return basics.EXIT_CANNOT_RUN
     state = SyncState(settings.dynamo)
-    owner = f"{settings.run_id}@{socket.gethostname()}:{os.getpid()}"
-    held = state.take_lease(owner, settings.lease_seconds)
+    owner = basics.owner(settings.run_id)
+    held = state.lease.take(owner, settings.lease_seconds)
     if held is not None:
-        until = _dt.datetime.fromtimestamp(int(held.get("exp", 0)), _dt.timezone.utc).isoformat()
-        print(f"sync: another run holds the lease ({held.get('own')}, until {until}); this run did nothing "
-              f"(exit {EXIT_LEASE_HELD}: skipped)", file=sys.stderr)
-        return EXIT_LEASE_HELD
-    with LeaseKeeper(state, owner, settings.lease_seconds) as lease:
+        print(f"sync: {basics.held_by(held)}; this run did nothing (exit {basics.EXIT_LEASE_HELD}: skipped)",
+              file=sys.stderr)
+        return basics.EXIT_LEASE_HELD
+    started = int(time.time())
+    with LeaseKeeper(state.lease, owner, settings.lease_seconds) as lease:
         try:
-            return sync(settings, pipeline_options, state, owner, lease)
+            basics.refuse_if_cut_over(settings.dynamo, "sync")
+            code, report = sync(settings, pipeline_options, state, owner, lease)
         except RunStopped as error:
             print(f"sync: {error}", file=sys.stderr)
-            print("sync: the checkpoint was not advanced; the next run reads this window again", file=sys.stderr)
-            return common.EXIT_CANNOT_RUN
+            if not isinstance(error, basics.CutOver):
+                print("sync: the checkpoint was not advanced; the next run reads this window again", file=sys.stderr)
+            code, report = basics.EXIT_CANNOT_RUN, {"error": str(error)}
+        state.record_run(sync_report.outcome(settings.run_id, started, code, report))
+        return code
 
 
 def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncState, owner: str,
-         lease: LeaseKeeper) -> int:
+         lease: LeaseKeeper) -> tuple[int, dict]:
+    """One window: (exit code, report)."""
     started = time.monotonic()
     checkpoints = checkpoints_for(state, settings.tables, settings.mode)
-    common.ensure_parent(settings.dead_letter_path)
+    basics.ensure_parent(settings.dead_letter_path)
     if settings.mode == "binlog":
         window = binlog_window(settings, checkpoints)
         span = {"from": str(window.start), "to": str(window.end)}
@@ -250,16 +222,15 @@ def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncS
     if build is not None:
         pipeline = new_pipeline(pipeline_options)
         build(pipeline)
-        result = common.run_pipeline(pipeline)
+        result = execution.run_pipeline(pipeline)
         records = read_json_lines(settings.summary_path)
         dead = len(read_json_lines(settings.dead_letter_path))
         if not settings.dry_run:
-            write_figures = writes.writes(common.counters(result), settings.writer.consumed_capacity)
+            write_figures = writes.writes(execution.counters(result), settings.writer.consumed_capacity)
     by_type, overall, last_commit = sync_report.summarize(records)
     advance = not settings.dry_run and (not dead or settings.advance_past_dead_letters)
     if advance:
-        if lease.lost:
-            raise LeaseLost("this run lost its lease while it worked; nothing was advanced")
+        lease.check()
         state.advance(owner, [(checkpoints[t], new_marks[t]) for t in settings.tables])
     lag = max(0.0, time.time() - last_commit) if last_commit else None
     report = sync_report.build(settings.mode, item_types_for(settings.tables), by_type, overall, span, lag,
@@ -273,12 +244,12 @@ def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncS
         print(f"sync: {dead} change(s) could not be written; each is in {settings.dead_letter_path} with its reason"
               + ("; the checkpoint advanced past them (--advance-past-dead-letters)" if advance else
                  "; the checkpoint stays, so the next run tries this window again"), file=sys.stderr)
-        return common.EXIT_DIFFERENCES
+        return basics.EXIT_DIFFERENCES, report
     if build is not None:
         remove_if_empty(settings.dead_letter_path)
     if not settings.dry_run:
         print("sync: the table is in step with the source up to " + span["to"])
-    return common.EXIT_OK
+    return basics.EXIT_OK, report
 
 
 if __name__ == "__main__":

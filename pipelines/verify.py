@@ -22,11 +22,12 @@ from connectors.errors import ConfigError, RunStopped
 from connectors.files.json_lines import WriteJsonLines, read_json_lines
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
-from pipelines import common, options
+from pipelines import basics, execution, options
 from pipelines.deep_verify import run_deep
 from pipelines.runners import new_pipeline
 from reports import verify_report
 from schema.entities import item_types_for
+from state.cutover import CutoverStore
 from transforms.counts import CountSourceItems, CountTableItems
 
 DESCRIPTION = "compare both sides: counts per entity, or every item with --deep"
@@ -52,6 +53,7 @@ class VerifySettings:
     dry_run: bool = False
     writer: WriterSettings = WriterSettings()
     dead_letter_path: str | None = None
+    repair_to: str = "table"
 
     def __post_init__(self):
         if self.segments < 1:
@@ -64,6 +66,8 @@ class VerifySettings:
             raise ConfigError("--report applies to --deep")
         if self.repair and not self.deep:
             raise ConfigError("--repair applies to --deep")
+        if self.repair_to != "table" and not self.repair:
+            raise ConfigError("--to applies to --repair")
 
 
 def _sum_sides(element) -> dict:
@@ -89,41 +93,57 @@ def build_pipeline(p: beam.Pipeline, settings: VerifySettings) -> None:
 
 def default_segments(pipeline_options: PipelineOptions) -> int:
     """4 Scan segments per worker the runner will use, at least 8."""
-    return max(MIN_SEGMENTS, 4 * common.worker_count(pipeline_options))
+    return max(MIN_SEGMENTS, 4 * basics.worker_count(pipeline_options))
 
 
 def settings_from(args, pipeline_options: PipelineOptions) -> VerifySettings:
-    tables = common.tables_for(args)
+    tables = basics.tables_for(args)
     if not args.repair:
         given = options.given(args, options.DRY_RUN, options.DEAD_LETTER, options.WRITE)
         if given:
             raise ConfigError(f"{', '.join(given)} applies to --repair")
-    dynamo = common.dynamodb_config(args)
+    dynamo = basics.dynamodb_config(args)
     now = int(time.time())
     return VerifySettings(
-        mysql=common.mysql_config(args), dynamo=dynamo, tables=tables,
+        mysql=basics.mysql_config(args), dynamo=dynamo, tables=tables,
         segments=args.segments or default_segments(pipeline_options), rows_per_range=args.rows_per_range,
-        results_path=common.temp_path(pipeline_options, "verify-counts.jsonl"), now=now,
+        results_path=basics.temp_path(pipeline_options, "verify-counts.jsonl"), now=now,
         deep=args.deep, sample_rate=args.sample_rate, report_path=args.report_path,
-        repair=args.repair, dry_run=args.dry_run, writer=common.writer_settings(args, pipeline_options, dynamo),
-        dead_letter_path=common.dead_letter_path(args.dead_letter, now, "repair") if args.repair else None,
+        repair=args.repair, dry_run=args.dry_run, writer=basics.writer_settings(args, pipeline_options, dynamo),
+        dead_letter_path=basics.dead_letter_path(args.dead_letter, now, "repair") if args.repair else None,
+        repair_to=args.to,
     )
+
+
+def check_repair_direction(settings: VerifySettings) -> None:
+    """After cut-over the table is the truth: a repair mends MySQL from it (--to mysql), never the
+    table from a MySQL the application no longer writes; before it, the other way round."""
+    if not settings.repair or settings.dry_run:
+        return
+    if settings.repair_to == "table":
+        basics.refuse_if_cut_over(settings.dynamo, "verify --deep --repair (to the table)")
+        return
+    cutover = CutoverStore(settings.dynamo).current()
+    if cutover is None or not cutover.in_force:
+        raise ConfigError("--repair --to mysql mends MySQL from the table, which is the truth only after `algoitny-etl "
+                          "cutover`; before it, MySQL is, and --repair mends the table")
 
 
 def run(argv: list[str] | None = None) -> int:
     try:
         args, beam_args = options.parse("algoitny-etl verify", DESCRIPTION, argv, FLAGS)
-        pipeline_options = common.beam_options(args, beam_args)
+        pipeline_options = execution.beam_options(args, beam_args)
         settings = settings_from(args, pipeline_options)
         for warning in check_source_tables(settings.mysql, settings.tables, allow_unmapped=True):
             print(f"warning: {warning}", file=sys.stderr)
         check_table_ready(settings.dynamo)
-    except (options.UsageError, ConfigError, PreflightError, TableCheckError) as error:
+        check_repair_direction(settings)
+    except (options.UsageError, ConfigError, PreflightError, TableCheckError, basics.CutOver) as error:
         print(f"verify: {error}", file=sys.stderr)
-        return common.EXIT_CANNOT_RUN
+        return basics.EXIT_CANNOT_RUN
 
     if settings.repair and not settings.dry_run:
-        common.ensure_parent(settings.dead_letter_path)
+        basics.ensure_parent(settings.dead_letter_path)
     mode = ("deep, repairing" if settings.repair and not settings.dry_run else "deep") if settings.deep else "counts"
     print(f"verify {mode}: {settings.mysql.masked()} against {settings.dynamo.describe()}")
     try:
@@ -131,13 +151,13 @@ def run(argv: list[str] | None = None) -> int:
             return run_deep(settings, pipeline_options)
         pipeline = new_pipeline(pipeline_options)
         build_pipeline(pipeline, settings)
-        common.run_pipeline(pipeline)
+        execution.run_pipeline(pipeline)
     except RunStopped as error:
         print(f"verify: stopped: {error}", file=sys.stderr)
-        return common.EXIT_CANNOT_RUN
+        return basics.EXIT_CANNOT_RUN
     counts = {record["tp"]: record for record in read_json_lines(settings.results_path)}
     differing = verify_report.report(item_types_for(settings.tables), counts)
-    return common.EXIT_DIFFERENCES if differing else common.EXIT_OK
+    return basics.EXIT_DIFFERENCES if differing else basics.EXIT_OK
 
 
 if __name__ == "__main__":

@@ -15,13 +15,11 @@ from apache_beam.io.filesystems import FileSystems
 from connectors import metrics
 from connectors.files.json_lines import iter_json_lines
 from reports import writes
+from reports.prices import DEFAULT_PRICE_PER_GB_MONTH, DEFAULT_PRICE_PER_MILLION_WRITES
 from reports.text_table import format_table
 from schema.entities import ITEM_SPECS, SOURCE_SPECS, entity_of_item_type
 
 GIB = 1024**3
-# On-demand prices (us-east-1, standard table class) at the time of writing; flags override.
-DEFAULT_PRICE_PER_MILLION_WRITES = 0.625
-DEFAULT_PRICE_PER_GB_MONTH = 0.25
 
 
 @dataclass(frozen=True)

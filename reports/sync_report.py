@@ -4,7 +4,9 @@ writes it as JSON for alerting."""
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from collections import Counter
 
 from reports import writes
@@ -69,3 +71,16 @@ def print_report(report: dict, out=sys.stdout) -> None:
         print("watermark mode cannot see: " + "; ".join(report["cannot_see"]), file=out)
     if report.get("writes"):
         print(writes.describe(report["writes"]), file=out)
+
+
+def outcome(run_id: str, started: int, code: int, report: dict) -> dict:
+    """What status shows of the last run: the attributes of its state item."""
+    record = {"run": run_id, "ok": code == 0, "exit": code, "crt": started, "fin": int(time.time())}
+    if "error" in report:
+        record["err"] = report["error"][:1000]
+    else:
+        record.update({"win": json.dumps(report["window"]), "evt": report["events_read"],
+                       "dl": report["totals"]["dead_letters"], "adv": report["checkpoint_advanced"]})
+        if report["lag_seconds"] is not None:
+            record["lag"] = str(report["lag_seconds"])
+    return record

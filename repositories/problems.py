@@ -6,17 +6,16 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from repositories.base import (
-    AlreadyExists, IdAllocator, NotFound, page, put_new, query_all, replace_existing, to_row, transaction_reasons,
+    IdAllocator, NotFound, page, put_new, query_all, replace_existing, to_row, transaction_reasons,
     type_is, utc_now,
 )
 from schema.entities.problems import PROBLEM, TESTCASE, TESTCASE_SK_PREFIX, problem_pk
-from schema.keys import META, split_key
+from schema.keys import META
 
 PROBLEM_DEFAULTS = {"problem_url": None, "tags": [], "solution_code": None, "language": None, "constraints": None,
                     "is_completed": False, "is_deleted": False, "deleted_at": None, "deleted_reason": None,
                     "metadata": {}, "needs_review": False, "review_notes": None, "verified_by_admin": False,
                     "reviewed_at": None}
-TESTCASE_ATTEMPTS = 10
 
 
 class ProblemRepository:
@@ -83,28 +82,25 @@ class ProblemRepository:
         return len(items)
 
     def add_testcase(self, platform: str, number: str, input_text: str, output_text: str) -> dict:
-        """A test case after the problem's last one (ids order test cases within their problem)."""
-        pk = problem_pk(platform, number)
-        for _ in range(TESTCASE_ATTEMPTS):
-            last = self.table.query(KeyConditionExpression=Key("PK").eq(pk) & Key("SK").begins_with(TESTCASE_SK_PREFIX),
-                                    ScanIndexForward=False, Limit=1, ConsistentRead=True)["Items"]
-            next_id = int(split_key(last[0]["SK"], 2)[1]) + 1 if last else 1
-            row = {"id": next_id, "problem_id": None, "problem_platform": platform, "problem_number": number,
-                   "input": input_text, "output": output_text, "created_at": utc_now()}
-            try:
-                self._client.transact_write_items(TransactItems=[
-                    {"ConditionCheck": {"TableName": self.table.name, "Key": self._key(platform, number),
-                                        "ConditionExpression": "attribute_exists(PK)"}},
-                    {"Put": {"TableName": self.table.name, "Item": TESTCASE.to_item(row),
-                             "ConditionExpression": "attribute_not_exists(PK)"}}])
-                return to_row(TESTCASE, TESTCASE.to_item(row))
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "TransactionCanceledException":
-                    raise
-                if transaction_reasons(error)[0] == "ConditionalCheckFailed":
-                    raise NotFound(f"no problem {platform} {number}") from None
-                # another writer took this id: read the last one again
-        raise AlreadyExists(f"could not place a test case on {platform} {number} after {TESTCASE_ATTEMPTS} tries")
+        """A test case of the problem, after its others (ids order test cases within their problem).
+
+        The id comes from the table's counter (above every migrated id), never from the problem's
+        last test case plus one: test case ids are unique across problems, as MySQL's primary key
+        is, so a row reverse sync writes back can never overwrite another problem's test case."""
+        row = {"id": self._ids.next_id("test_cases"), "problem_id": None, "problem_platform": platform,
+               "problem_number": number, "input": input_text, "output": output_text, "created_at": utc_now()}
+        try:
+            self._client.transact_write_items(TransactItems=[
+                {"ConditionCheck": {"TableName": self.table.name, "Key": self._key(platform, number),
+                                    "ConditionExpression": "attribute_exists(PK)"}},
+                {"Put": {"TableName": self.table.name, "Item": TESTCASE.to_item(row),
+                         "ConditionExpression": "attribute_not_exists(PK)"}}])
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException" and \
+                    transaction_reasons(error)[0] == "ConditionalCheckFailed":
+                raise NotFound(f"no problem {platform} {number}") from None
+            raise
+        return to_row(TESTCASE, TESTCASE.to_item(row))
 
     def _listing(self, condition, limit: int, cursor: str | None):
         items, next_cursor = page(self.table, limit, cursor, "scan", FilterExpression=type_is(PROBLEM) & condition)

@@ -30,7 +30,14 @@ def dead_letter_for_write(item_key: tuple[str, str], tp: str, item_json: bytes, 
     return record
 
 
-STAGES = ("map", "write")
+def dead_letter_for_reverse(table: str, key: object, tp: str, item_key: dict, reason: str, code: str,
+                            op: str) -> dict:
+    """A row reverse sync could not write to MySQL; replay reads the item named again, as it is then."""
+    return {"stage": "reverse", "code": code, "table": table, "key": to_portable(key), "tp": tp,
+            "item_key": dict(item_key), "reason": reason, "op": op}
+
+
+STAGES = ("map", "write", "reverse")
 
 
 def _is_key_attribute(value: object) -> bool:
@@ -46,7 +53,14 @@ def problem_with(record: object, sources: dict, item_specs: dict) -> str | None:
         return f"a JSON {type(record).__name__}, not a dead-letter record (an object)"
     stage = record.get("stage")
     if stage not in STAGES:
-        return f"its stage is {stage!r}; a dead letter's stage is 'map' (a row) or 'write' (an item)"
+        return (f"its stage is {stage!r}; a dead letter's stage is 'map' (a row), 'write' (an item) or 'reverse' (a "
+                "row for MySQL)")
+    if stage == "reverse":
+        item_key = record.get("item_key")
+        if record.get("table") not in sources or not isinstance(item_key, dict) or not all(
+                isinstance(item_key.get(k), str) and item_key[k] for k in ("PK", "SK")):
+            return "a reverse dead letter must name its table and the item (PK and SK) that carries the row"
+        return None
     if stage == "write":
         item = record.get("item")
         if not isinstance(item, dict) or not _is_key_attribute(item.get("PK")) or not _is_key_attribute(item.get("SK")):

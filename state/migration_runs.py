@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
-from connectors.dynamodb.pages import query_all
+from connectors.dynamodb.pages import pages, query_all
 from schema import state_items as state
 
 
@@ -94,6 +94,20 @@ class RunStore:
             if tables is None or run.tables == tuple(tables):
                 return run
         return None
+
+    def runs(self) -> list[MigrationRun]:
+        """Every run, newest first."""
+        query = {"KeyConditionExpression": Key("PK").eq(state.runs_partition()), "ScanIndexForward": False,
+                 "ConsistentRead": True}
+        return [MigrationRun.from_item(item) for item in query_all(lambda request: self._table.query(**request), query)]
+
+    def progress(self, run: MigrationRun) -> tuple[int, int]:
+        """(key ranges done, key ranges in all) of a run: two small reads, no scan."""
+        total = sum(len(edges) + 1 for edges in self.boundaries(run).values())
+        query = {"KeyConditionExpression": Key("PK").eq(state.run_partition(run.run_id))
+                 & Key("SK").begins_with(state.done_prefix()), "Select": "COUNT", "ConsistentRead": True}
+        done = sum(page.get("Count", 0) for page in pages(lambda request: self._table.query(**request), query))
+        return done, total
 
     def boundaries(self, run: MigrationRun) -> dict[str, list]:
         found = {}

@@ -3,10 +3,10 @@
 - A checkpoint says up to where a table's changes are in the table: a binlog position (and the
   GTID beside it) and, for `--changes watermark`, the time and highest id read. It is written
   with a condition on the version it replaces, so two writers can never both advance it.
-- The lease makes sync runs take turns: taken with a conditional put (free, expired, or ours),
-  renewed while the run works, released at the end. A run that finds it held does nothing.
-  Advancing checkpoints and holding the lease are one transaction: a run that lost its lease
-  (it stalled past the expiry and another took over) cannot advance anything.
+- The lease (state/lease.py) makes sync runs, and cutover, take turns. Advancing checkpoints
+  and holding the lease are one transaction: a run that lost its lease (it stalled past the
+  expiry and another took over) cannot advance anything.
+- The last run's outcome, for status.
 """
 
 from __future__ import annotations
@@ -22,11 +22,8 @@ from connectors.dynamodb.config import DynamoDBConfig
 from connectors.dynamodb.pages import query_all
 from connectors.errors import RunStopped
 from connectors.retry import RetryPolicy
+from state.lease import Lease, write_while_held
 from schema import state_items as state
-
-
-class LeaseLost(RunStopped):
-    """The run no longer holds the lease; it must not advance any checkpoint."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +65,7 @@ class SyncState:
     def __post_init__(self):
         if self.table is None:
             self.table = clients.table_resource(self.config)
+        self.lease = Lease(self.table, state.lease_key(), state.LEASE_TP)
 
     # --- checkpoints ---
 
@@ -97,62 +95,27 @@ class SyncState:
 
     def advance(self, owner: str, updates: list[tuple[Checkpoint | None, Checkpoint]]) -> None:
         """Replace checkpoints (each only if it is still the version read) while holding the lease."""
-        client = self.table.meta.client
-        actions = [{"ConditionCheck": {
-            "TableName": self.table.name, "Key": state.lease_key(),
-            "ConditionExpression": "#own = :me AND #exp > :now",
-            "ExpressionAttributeNames": {"#own": "own", "#exp": "exp"},
-            "ExpressionAttributeValues": {":me": owner, ":now": int(time.time())}}}]
-        for current, updated in updates:
-            actions.append({"Put": {"TableName": self.table.name, "Item": updated.item(), **_replacing(current)}})
-        try:
-            client.transact_write_items(TransactItems=actions)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise LeaseLost("this run lost its lease (it expired and another run took it); nothing was "
-                                "advanced") from None
-            raise LeaseLost("a checkpoint changed while this run worked (another writer); nothing was advanced") \
-                from None
+        write_while_held(self.table, self.lease, owner, [
+            {"Put": {"TableName": self.table.name, "Item": updated.item(), **_replacing(current)}}
+            for current, updated in updates])
 
-    # --- the lease ---
-
-    def take_lease(self, owner: str, seconds: int) -> dict | None:
-        """None when taken; else the lease item that holds it."""
+    def reseat(self, owner: str, tables: tuple[str, ...], binlog: dict, by: str) -> None:
+        """Every table's checkpoint set to `binlog` (a rollback, a clean full repair: the table
+        equals the source there), while holding the lease."""
+        found = self.checkpoints()
         now = int(time.time())
-        try:
-            self.table.put_item(
-                Item={**state.lease_key(), "tp": state.LEASE_TP, "own": owner, "exp": now + seconds, "crt": now},
-                ConditionExpression="attribute_not_exists(PK) OR #exp < :now OR #own = :me",
-                ExpressionAttributeNames={"#exp": "exp", "#own": "own"},
-                ExpressionAttributeValues={":now": now, ":me": owner})
-            return None
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-        return self.table.get_item(Key=state.lease_key(), ConsistentRead=True).get("Item") or {}
+        self.advance(owner, [(found.get(t), Checkpoint(t, binlog, (found[t].watermark if t in found else None),
+                                                        (found[t].version if t in found else 0) + 1, now, by))
+                             for t in tables])
 
-    def renew_lease(self, owner: str, seconds: int) -> bool:
-        try:
-            self.table.update_item(Key=state.lease_key(), UpdateExpression="SET #exp = :exp",
-                                   ConditionExpression="#own = :me",
-                                   ExpressionAttributeNames={"#exp": "exp", "#own": "own"},
-                                   ExpressionAttributeValues={":exp": int(time.time()) + seconds, ":me": owner})
-            return True
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
+    # --- the last run ---
 
-    def release_lease(self, owner: str) -> None:
-        try:
-            self.table.delete_item(Key=state.lease_key(), ConditionExpression="#own = :me",
-                                   ExpressionAttributeNames={"#own": "own"}, ExpressionAttributeValues={":me": owner})
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+    def record_run(self, outcome: dict) -> None:
+        """The outcome of the run that just ended (status shows it); written whatever the outcome."""
+        self.table.put_item(Item={**state.sync_run_key(), "tp": state.SYNC_RUN_TP, **outcome})
+
+    def last_run(self) -> dict | None:
+        return self.table.get_item(Key=state.sync_run_key(), ConsistentRead=True).get("Item")
 
 
 def _lost_a_race(error: BaseException) -> bool:

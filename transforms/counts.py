@@ -17,7 +17,8 @@ import apache_beam as beam
 
 from connectors.dynamodb.beam_io import ScanTable
 from connectors.dynamodb.config import DynamoDBConfig
-from connectors.mysql.beam_io import DEFAULT_ROWS_PER_RANGE, EngineDoFn, SplitTable
+from connectors.mysql.beam_io import EngineDoFn, SplitTable
+from connectors.mysql.key_ranges import DEFAULT_ROWS_PER_RANGE
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.key_ranges import KeyRange
 from connectors.mysql.queries import count_range

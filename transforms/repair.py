@@ -22,13 +22,19 @@ import apache_beam as beam
 
 from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
-from connectors.dynamodb.reads import MAX_BATCH_GET_KEYS, batch_get
+from connectors.dynamodb.reads import MAX_BATCH_GET_KEYS, batch_get, items_now
 from connectors.dynamodb.wire import encode_delete, encode_item
 from connectors.mysql.config import MySQLConfig
+from connectors.mysql.joins import JoinedValues
+from connectors.mysql.queries import select_by_identity
+from connectors.mysql.row_writer import RowWriter
+from connectors.windowing import in_global_window
 from schema import canonical
-from schema.entities import ITEM_SPECS
+from schema.dead_letters import DEAD_LETTER
+from schema.entities import ITEM_SPECS, SOURCE_SPECS
 from transforms.batches import ByTableBatchesFn
 from transforms.deep_compare import DIFFERENCE, difference, expected_items
+from transforms.reverse_changes import ReverseChanges
 
 ACTION = "action"
 REPAIRABLE = ("missing", "mismatched", "unexpected")
@@ -91,6 +97,79 @@ class PlanRepairs(beam.PTransform):
                    | "Plan" >> beam.ParDo(PlanRepairsFn(self._mysql_config, self._now)).with_outputs(
                        ACTION, main="writes"))
         return {"writes": planned.writes, "actions": planned[ACTION]}
+
+
+class MendMySqlFn(ByTableBatchesFn):
+    """`--repair --to mysql`: difference records -> MySQL rows as the table's items say (the table is
+    the truth after cut-over). An item with no row, or a row that differs: the row written from
+    the item; a row with no item: the row deleted. Rows go in parents first and are deleted
+    children first within each bundle (transforms/reverse_changes.py); action records out (main),
+    rows MySQL refused on `dead_letter`."""
+
+    def __init__(self, mysql_config: MySQLConfig, dynamo: DynamoDBConfig, dry_run: bool,
+                 client_factory: Callable = clients.client):
+        super().__init__(mysql_config, MAX_BATCH_GET_KEYS)
+        self._dynamo = dynamo
+        self._dry_run = dry_run
+        self._client_factory = client_factory
+
+    table_of = staticmethod(_source_of)
+
+    def setup(self):
+        super().setup()
+        self._client = self._client_factory(self._dynamo)
+
+    def start_bundle(self):
+        super().start_bundle()
+        self._changes = ReverseChanges(RowWriter(self._engine, JoinedValues(self._engine, SOURCE_SPECS)))
+
+    def batch(self, table: str, records: list[dict]):
+        items = items_now(self._client, self._dynamo.table,
+                          [(r["PK"], r["SK"]) for r in records if r["class"] != "missing"])
+        source = SOURCE_SPECS[table]
+        for record in records:
+            tp, key = record["tp"], (record["PK"], record["SK"])
+            if not RowWriter.carries_row(tp):
+                yield action("skipped", record, f"a {tp} item carries no row of its own; its row's item does")
+            elif record["class"] == "missing":
+                identity = ITEM_SPECS[tp].identity_of_item(*key)
+                identity = identity if isinstance(identity, tuple) else (identity,)
+                rows = select_by_identity(self._engine, source, ITEM_SPECS[tp].identity_columns, [identity])
+                for row in rows:
+                    self._changes.delete_row(table, row[source.key], tp, {"PK": key[0], "SK": key[1]})
+                yield action("delete row", record)
+            elif key in items:
+                self._changes.upsert_item(items[key])
+                yield action("write row", record)
+            else:
+                yield action("skipped", record, "the item is gone from the table; the recheck says what is there")
+
+    def finish_bundle(self):
+        for output in super().finish_bundle():
+            yield output
+        if self._dry_run:
+            return
+        for record in self._changes.apply().dead_letters:
+            yield in_global_window(beam.pvalue.TaggedOutput(DEAD_LETTER, record))
+
+    def teardown(self):
+        super().teardown()
+        client = getattr(self, "_client", None)
+        if client is not None:
+            client.close()
+
+
+class MendMySql(beam.PTransform):
+    """Difference records -> {"actions": action records, "dead_letter": rows MySQL refused}."""
+
+    def __init__(self, mysql_config: MySQLConfig, dynamo: DynamoDBConfig, dry_run: bool):
+        super().__init__()
+        self._fn = MendMySqlFn(mysql_config, dynamo, dry_run)
+
+    def expand(self, differences):
+        mended = (differences | "Repairable" >> beam.Filter(repairable)
+                  | "MendRows" >> beam.ParDo(self._fn).with_outputs(DEAD_LETTER, main="actions"))
+        return {"actions": mended.actions, "dead_letter": mended[DEAD_LETTER]}
 
 
 class RecheckKeysFn(ByTableBatchesFn):

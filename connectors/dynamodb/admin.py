@@ -108,3 +108,27 @@ def check_table_ready(config: DynamoDBConfig) -> None:
     differences = spec.differences(table)
     if differences:
         raise TableCheckError(f"{config.describe()} does not match the design: " + "; ".join(differences))
+
+
+def stream_of(config: DynamoDBConfig) -> str | None:
+    """The table's stream ARN while its stream is on, else None."""
+    table = describe(clients.client(config), config.table) or {}
+    spec = table.get("StreamSpecification") or {}
+    return table.get("LatestStreamArn") if spec.get("StreamEnabled") else None
+
+
+def enable_stream(config: DynamoDBConfig, timeout_seconds: float = 300) -> str:
+    """Turn the table's NEW_AND_OLD_IMAGES stream on (if it is not) and wait for ACTIVE; its ARN."""
+    client = clients.client(config)
+    spec = TableSpec(name=config.table)
+    table = describe(client, config.table) or {}
+    current = table.get("StreamSpecification") or {}
+    if current.get("StreamEnabled"):
+        if current.get("StreamViewType") != spec.stream_view_type:
+            raise TableCheckError(f"{config.describe()} has a {current.get('StreamViewType')} stream; reverse sync "
+                                  f"needs {spec.stream_view_type}: turn it off and run cutover again")
+        return table["LatestStreamArn"]
+    client.update_table(TableName=config.table, StreamSpecification={"StreamEnabled": True,
+                                                                     "StreamViewType": spec.stream_view_type})
+    table = wait_active(client, config.table, timeout_seconds)
+    return table["LatestStreamArn"]

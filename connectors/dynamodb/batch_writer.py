@@ -20,11 +20,12 @@ from typing import Callable
 
 from connectors.retry import RetryPolicy
 from connectors.dynamodb.transport import DynamoDBError
-from connectors.dynamodb.write_rate import WriteRateLimiter
+from connectors.dynamodb.write_rate import AdaptiveWriteRate, WriteRateLimiter
 from connectors.errors import RunStopped
 from connectors.dynamodb.wire import MAX_REQUEST_BYTES, EncodedItem, batch_write_body
 
 MAX_BATCH_ITEMS = 25
+DEFAULT_CONCURRENCY = 8
 REQUEST_OVERHEAD_BYTES = 1024  # {"RequestItems":{"<table>":[...]},"ReturnConsumedCapacity":"TOTAL"}
 # Errors an item in the batch can cause: the batch is halved until the bad item stands alone.
 # Any other error that retrying cannot cure is about the request as a whole (no table, no
@@ -72,6 +73,30 @@ class WriteStats:
             values["by_type"] = dict(self.by_type)
             values["deleted_by_type"] = dict(self.deleted_by_type)
             return values
+
+
+@dataclass(frozen=True)
+class WriterSettings:
+    """How a worker writes: items per request, requests in flight, its share of the write
+    rate's ceiling (write units per second, None = none), retry bounds, ConsumedCapacity asked."""
+
+    batch_size: int = MAX_BATCH_ITEMS
+    concurrency: int = DEFAULT_CONCURRENCY
+    write_units_per_second: float | None = None  # the ceiling; below it the rate adapts to push-backs
+    policy: RetryPolicy = RetryPolicy()
+    consumed_capacity: bool = True
+
+    def rate_limiter(self) -> AdaptiveWriteRate:
+        """A worker's own limiter (made in setup(): it holds a lock and the worker's own history)."""
+        return AdaptiveWriteRate(self.write_units_per_second)
+
+    def __post_init__(self):
+        if not 1 <= self.batch_size <= MAX_BATCH_ITEMS:
+            raise ValueError(f"batch size must be between 1 and {MAX_BATCH_ITEMS} (BatchWriteItem's limit)")
+        if self.concurrency < 1:
+            raise ValueError("write concurrency must be at least 1")
+        if self.write_units_per_second is not None and self.write_units_per_second <= 0:
+            raise ValueError("the write rate must be positive")
 
 
 @dataclass(frozen=True)

@@ -15,26 +15,22 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Callable
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from connectors import metrics
-from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS, BatchSender, BatchWriter, WriteFailure, WriteStats
+from connectors.dynamodb.batch_writer import BatchSender, BatchWriter, WriteFailure, WriterSettings, WriteStats
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.dynamodb.reads import prefetched, scan_pages
-from connectors.retry import RetryPolicy
 from connectors.dynamodb.transport import SignedHttpClient
-from connectors.dynamodb.write_rate import AdaptiveWriteRate
 from connectors.dynamodb.wire import AfterWritten, EncodedItem
 from connectors.files.progress import ProgressFile
 from connectors.windowing import in_global_window
 from schema.dead_letters import DEAD_LETTER, dead_letter_for_write
 
 _LOG = logging.getLogger(__name__)
-DEFAULT_CONCURRENCY = 8
 REPORT_EVERY_SECONDS = 2.0
 
 _COUNTERS = {
@@ -42,30 +38,6 @@ _COUNTERS = {
     "unprocessed_resent": metrics.WRITE_UNPROCESSED_RESENT, "bytes": metrics.WRITE_BYTES,
     "dead_letters": metrics.WRITE_DEAD_LETTERS, "write_units": metrics.WRITE_UNITS,
 }
-
-
-@dataclass(frozen=True)
-class WriterSettings:
-    """How a worker writes: items per request, requests in flight, its share of the write
-    rate's ceiling (write units per second, None = none), retry bounds, ConsumedCapacity asked."""
-
-    batch_size: int = MAX_BATCH_ITEMS
-    concurrency: int = DEFAULT_CONCURRENCY
-    write_units_per_second: float | None = None  # the ceiling; below it the rate adapts to push-backs
-    policy: RetryPolicy = RetryPolicy()
-    consumed_capacity: bool = True
-
-    def rate_limiter(self) -> AdaptiveWriteRate:
-        """A worker's own limiter (made in setup(): it holds a lock and the worker's own history)."""
-        return AdaptiveWriteRate(self.write_units_per_second)
-
-    def __post_init__(self):
-        if not 1 <= self.batch_size <= MAX_BATCH_ITEMS:
-            raise ValueError(f"batch size must be between 1 and {MAX_BATCH_ITEMS} (BatchWriteItem's limit)")
-        if self.concurrency < 1:
-            raise ValueError("write concurrency must be at least 1")
-        if self.write_units_per_second is not None and self.write_units_per_second <= 0:
-            raise ValueError("the write rate must be positive")
 
 
 class WriterCore:

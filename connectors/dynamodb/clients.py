@@ -42,3 +42,13 @@ def table_resource(config: DynamoDBConfig):
         "dynamodb", region_name=config.region, endpoint_url=config.endpoint_url, **local_credentials(config)
     )
     return resource.Table(config.table)
+
+
+def streams_client(config: DynamoDBConfig, *, max_attempts: int = 5):
+    """DynamoDB Streams (reverse sync reads the table's changes from it)."""
+    return boto3.session.Session().client(
+        "dynamodbstreams", region_name=config.region, endpoint_url=config.endpoint_url,
+        config=Config(retries={"total_max_attempts": max_attempts, "mode": "standard"}, connect_timeout=5,
+                      read_timeout=30),
+        **local_credentials(config),
+    )

@@ -13,6 +13,7 @@ from typing import Iterator
 
 from connectors.dynamodb.pages import pages, query_all
 from connectors.dynamodb.transport import DynamoDBError
+from connectors.dynamodb.wire import item_of
 from connectors.retry import RetryPolicy
 
 MAX_BATCH_GET_KEYS = 100
@@ -117,4 +118,15 @@ def batch_get(client, table: str, keys: list[dict], backoff: RetryPolicy = Retry
             raise _UnprocessedKeys(f"BatchGetItem on {table} still has unprocessed keys")
 
     backoff.call(fetch, lambda error: isinstance(error, _UnprocessedKeys), rng=rng)
+    return found
+
+
+def items_now(client, table: str, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+    """(PK, SK) -> the item as the table holds it now (strongly consistent, as boto3 reads items),
+    for each of `keys` that has one."""
+    found = {}
+    for start in range(0, len(keys), MAX_BATCH_GET_KEYS):
+        wire = [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in keys[start:start + MAX_BATCH_GET_KEYS]]
+        for item in map(item_of, batch_get(client, table, wire)):
+            found[(item["PK"], item["SK"])] = item
     return found

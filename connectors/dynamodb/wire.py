@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+from boto3.dynamodb.types import TypeDeserializer
+
 from schema.item_size import item_size, write_units
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -117,3 +119,17 @@ def batch_write_body(table: str, items: list[EncodedItem], consumed_capacity: bo
                      for item in items)
     tail = b',"ReturnConsumedCapacity":"TOTAL"' if consumed_capacity else b""
     return b'{"RequestItems":{' + json.dumps(table).encode("utf-8") + b":[" + puts + b"]}" + tail + b"}"
+
+
+_DESERIALIZER = TypeDeserializer()
+
+
+def item_of(wire_item: dict) -> dict:
+    """An item in DynamoDB JSON as boto3 reads it (Decimal numbers, Binary, sets): what the specs'
+    from_item and the repositories take."""
+    return {name: _DESERIALIZER.deserialize(value) for name, value in wire_item.items()}
+
+
+def value_of(attribute: dict) -> object:
+    """One attribute value (DynamoDB JSON) as boto3 reads it."""
+    return _DESERIALIZER.deserialize(attribute)

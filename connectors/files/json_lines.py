@@ -7,10 +7,8 @@ verdict such as "counts are equal" is computed from data the pipeline wrote, not
 
 from __future__ import annotations
 
-import glob
 import io
 import json
-import os
 from typing import Iterator
 
 import apache_beam as beam
@@ -70,16 +68,3 @@ def remove_if_empty(path: str) -> None:
             empty = not handle.read(1)
         if empty:
             FileSystems.delete([path])
-
-
-def remove_empty_beam_temp_dirs(folder: str) -> None:
-    """Beam's file sinks write into a `beam-temp-*` folder beside the output and delete it when the
-    pipeline finishes; a run that failed or was killed leaves it behind. Empty ones are removed
-    (a sink that still needs its folder makes it again when it writes)."""
-    if "://" in folder:
-        return
-    for path in glob.glob(os.path.join(folder, "beam-temp-*")):
-        try:
-            os.rmdir(path)  # only if empty
-        except OSError:
-            pass

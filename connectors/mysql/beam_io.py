@@ -21,11 +21,10 @@ from connectors.files.progress import ProgressFile
 from connectors.mysql import engines
 from connectors.mysql.binlog import BinlogPosition, read_window
 from connectors.mysql.config import MySQLConfig
-from connectors.mysql.key_ranges import KeyRange, RangeEnd, split_key_ranges
+from connectors.mysql.key_ranges import DEFAULT_ROWS_PER_RANGE, KeyRange, RangeEnd, split_key_ranges
 from connectors.mysql.queries import stream_changed, stream_range_with_retries
 from schema.entities import SOURCE_SPECS
 
-DEFAULT_ROWS_PER_RANGE = 20_000
 _LOG = logging.getLogger(__name__)
 EngineFactory = Callable[[MySQLConfig], sa.Engine]
 

@@ -180,9 +180,9 @@ def check_not_purged(conn: sa.Connection, position: BinlogPosition) -> None:
     if position.file not in logs:
         oldest = min(logs, key=lambda f: BinlogPosition(f, 0).order()) if logs else "none"
         raise BinlogUnavailable(
-            f"the checkpoint {position} is in a binary log the server no longer has (the oldest is {oldest}): the "
-            "changes since then cannot be read. Run `algoitny-etl migrate` again for these tables (or `verify "
-            "--deep --repair`), which records a new checkpoint, then sync")
+            f"the checkpoint {position} is in a binary log the server no longer has (the oldest is {oldest}). Run "
+            "`algoitny-etl verify --deep --repair` for these tables (a clean full repair re-seats the checkpoint; "
+            "or migrate them again), then sync; keep binary logs longer (binlog_expire_logs_seconds)")
     if position.pos > logs[position.file]:
         raise BinlogUnavailable(f"the checkpoint {position} lies past the end of {position.file} "
                                 f"({logs[position.file]} bytes): it is not a position of this server's log")
@@ -236,8 +236,8 @@ def read_window(config: MySQLConfig, start: BinlogPosition, end: BinlogPosition,
     except pymysql.err.OperationalError as error:
         if error.args and error.args[0] == 1236:
             raise BinlogUnavailable(f"the server cannot send its binary log from {start}: {error.args[1]}. Run "
-                                    "`algoitny-etl migrate` again for these tables (or `verify --deep --repair`), "
-                                    "then sync") from None
+                                    "`algoitny-etl verify --deep --repair` for these tables (a clean full repair "
+                                    "re-seats the checkpoint), or migrate them again, then sync") from None
         if error.args and error.args[0] == 1227:
             raise BinlogUnavailable("the MySQL user may not read the binary log; grant REPLICATION SLAVE") from None
         raise

@@ -6,6 +6,8 @@ person needs depends on it: a refused password is not a stopped server.
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 ACCESS_DENIED = 1045
@@ -45,4 +47,8 @@ def explain(error: BaseException) -> str:
     """`error`'s own words, then the likely cause and the next step where the number says it."""
     original = error.orig if isinstance(error, sa.exc.DBAPIError) and error.orig is not None else error
     step = _NEXT_STEP.get(error_number(error))
+    denied = re.search(r"(\w+) command denied", str(original))
+    if error_number(error) == TABLE_ACCESS_DENIED and denied:
+        step = (f"the user lacks {denied.group(1).upper()} on that table: GRANT {denied.group(1).upper()} ON the "
+                "database to it (the grants each command needs are in deploy/mysql-grants.sql)")
     return f"{original}" + (f". Likely: {step}" if step else "")

@@ -16,6 +16,8 @@ from connectors.mysql.config import MySQLConfig
 from connectors.mysql.engines import engine as make_engine
 from schema.spec import SourceSpec
 
+DEFAULT_ROWS_PER_RANGE = 20_000  # the unit of parallel reading (--rows-per-range)
+
 
 def quoted(name: str) -> str:
     return f"`{name}`"

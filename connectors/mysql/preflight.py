@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.engines import engine as make_engine
-from connectors.mysql.hints import explain
+from connectors.mysql.hints import TABLE_ACCESS_DENIED, error_number, explain
 from schema.drift import schema_drift
 from schema.entities import SOURCE_SPECS
 
@@ -24,9 +24,12 @@ def live_columns(config: MySQLConfig, tables: Iterable[str]) -> tuple[set[str], 
         with engine.connect() as conn:
             inspector = sa.inspect(conn)
             present = {name.lower() for name in inspector.get_table_names()}
+            for table in (t for t in tables if t.lower() in present):  # a privilege on the database is not SELECT
+                conn.exec_driver_sql(f"SELECT 1 FROM `{table}` LIMIT 0")
             return present, {t: [c["name"] for c in inspector.get_columns(t)] for t in tables if t.lower() in present}
     except sa.exc.OperationalError as error:
-        raise PreflightError(f"cannot connect to MySQL at {config.masked()}: {explain(error)}") from None
+        what = "cannot read the source" if error_number(error) == TABLE_ACCESS_DENIED else "cannot connect to MySQL"
+        raise PreflightError(f"{what} at {config.masked()}: {explain(error)}") from None
     finally:
         engine.dispose()
 

@@ -193,3 +193,24 @@ def count_rows(config: MySQLConfig, tables: Iterable[str]) -> int:
             return sum(conn.execute(sa.text(f"SELECT COUNT(*) FROM {quoted(t)}")).scalar() for t in tables)
     finally:
         engine.dispose()
+
+
+def random_keys(engine: sa.Engine, source: SourceSpec, count: int, rng) -> list:
+    """Up to `count` keys of random rows of `source`, by index probes (never a full read): the
+    first key at or after a random point of the key space."""
+    key = quoted(source.key)
+    found = []
+    with engine.connect() as conn:
+        if source.key_is_integer:
+            low, high = conn.execute(sa.text(f"SELECT MIN({key}), MAX({key}) FROM {quoted(source.table)}")).one()
+            if low is None:
+                return []
+            probes = [rng.randint(int(low), int(high)) for _ in range(count)]
+        else:
+            probes = ["%032x" % rng.getrandbits(128) for _ in range(count)]
+        probe = sa.text(f"SELECT {key} FROM {quoted(source.table)} WHERE {key} >= :p ORDER BY {key} LIMIT 1")
+        for value in probes:
+            hit = conn.execute(probe, {"p": value}).scalar()
+            if hit is not None:
+                found.append(hit)
+    return found

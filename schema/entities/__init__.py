@@ -45,3 +45,8 @@ def item_types_for(tables: tuple[str, ...]) -> tuple[str, ...]:
 
 def entity_of_item_type(tp: str) -> str:
     return ITEM_SPECS[tp].entity
+
+
+def tables_read_with(tables: tuple[str, ...]) -> frozenset[str]:
+    """`tables` and the tables their mapping joins: whose changes a window of the binary log reads."""
+    return frozenset(tables) | {join.table for t in tables for join in SOURCE_SPECS[t].joins}

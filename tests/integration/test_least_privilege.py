@@ -13,7 +13,10 @@ import uuid
 import pytest
 from sqlalchemy.engine import URL, make_url
 
+from connectors.dynamodb import clients
+from connectors.dynamodb.config import DynamoDBConfig
 from connectors.mysql.config import MySQLConfig
+from sample_data.app_activity import app_burst
 from tests.integration.helpers import execute, new_table, run_cli, seeded
 from tests.support.fault_proxy import FaultPlan, FaultProxy
 
@@ -101,37 +104,54 @@ def test_one_grant_fewer_fails_naming_it(source, new_table_config, without, comm
 
 
 # What each command was seen to call, against the actions its policy allows. Branches this test
-# does not take need the rest: init --recreate deletes the table; sync renews its lease while it
-# works (UpdateItem) and reads a lease another run holds (GetItem).
-NOT_TAKEN_HERE = {"init": {"dynamodb:DeleteTable"}, "sync": {"dynamodb:UpdateItem", "dynamodb:GetItem"}}
+# does not take need the rest: init --recreate deletes the table; sync and cutover renew their
+# lease while they work (UpdateItem); a run that finds a lease held reads it (GetItem); a clean
+# repair re-seats sync's checkpoints under a lease it takes for a minute (no renewal); cutover
+# reads an old stream to its end only when the stream was on before (the Stream actions);
+# rollback scans only with --full-verify.
+NOT_TAKEN_HERE = {
+    "init": {"dynamodb:DeleteTable"}, "sync": {"dynamodb:UpdateItem"}, "repair": {"dynamodb:UpdateItem"},
+    "cutover": {"dynamodb:UpdateItem", "dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"},
+    "reverse-sync": {"dynamodb:UpdateItem"}, "rollback": {"dynamodb:UpdateItem", "dynamodb:Scan"},
+}
 
 
 def test_each_command_calls_only_what_its_iam_policy_allows(source, new_table_config, tmp_path):
     table = new_table_config("iam").table
     endpoint = new_table_config().endpoint_url
+    seen_by_policy: dict[str, set[str]] = {}
 
-    def actions(policy: str, *command: str) -> set[str]:
+    def run(policy: str, *command: str) -> None:
         with FaultProxy(endpoint, FaultPlan(operations=())) as proxy:
             mysql = [] if command[0] == "init" else ["--mysql-url", source.url]
             code, out, err = run_cli(*command, "--endpoint-url", proxy.url, "--table", table, *mysql)
         assert code in (0, 1), out + err
         seen = proxy.counts.actions
         assert seen <= policy_actions(policy), f"{command} called {seen - policy_actions(policy)}, not in its policy"
-        assert policy_actions(policy) - seen <= NOT_TAKEN_HERE.get(policy, set()), \
-            f"deploy/iam/{policy}.json allows what {command} never calls: {policy_actions(policy) - seen}"
-        return seen
+        seen_by_policy.setdefault(policy, set()).update(seen)
 
-    actions("init", "init")
-    actions("migrate", "migrate")
+    run("init", "init")
+    run("migrate", "migrate")
     execute(source, "UPDATE users SET name = 'changed' WHERE id = 1", "DELETE FROM usage_logs WHERE id = 1")
-    actions("sync", "sync")
-    actions("verify", "verify")
-    actions("verify", "verify", "--deep")
+    run("sync", "sync")
+    run("verify", "verify")
+    run("verify", "verify", "--deep")
     execute(source, "UPDATE users SET name = 'drifted' WHERE id = 2")
     execute(source, "SET sql_log_bin = 0", "UPDATE users SET name = 'unsynced' WHERE id = 3")
-    actions("repair", "verify", "--deep", "--repair")
+    run("repair", "verify", "--deep", "--repair")
     dead = tmp_path / "dead.jsonl"
     dead.write_text(json.dumps({"stage": "map", "table": "users", "key": 1, "code": "x", "reason": "r",
                                 "row": {"id": 1}}) + "\n")
-    actions("replay", "replay", str(dead))
-    actions("check-reads", "check-reads", "--sample", "5")
+    run("replay", "replay", str(dead))
+    run("check-reads", "check-reads", "--sample", "5")
+    run("status", "status")
+    execute(source, "UPDATE users SET name = 'late' WHERE id = 5")  # the last window writes it
+    run("cutover", "cutover", "--quiet-seconds", "1", "--check-reads-sample", "2", "--sample", "5")
+    app_burst(clients.table_resource(DynamoDBConfig(table=table, endpoint_url=endpoint)), 1)
+    run("reverse-sync", "reverse-sync")
+    execute(source, "SET sql_log_bin = 0", "UPDATE users SET name = 'behind' WHERE id = 4")
+    run("repair", "verify", "--deep", "--repair", "--to", "mysql")
+    run("rollback", "rollback", "--sample", "5")
+    for policy, seen in seen_by_policy.items():
+        assert policy_actions(policy) - seen <= NOT_TAKEN_HERE.get(policy, set()), \
+            f"deploy/iam/{policy}.json allows what its commands never called: {policy_actions(policy) - seen}"

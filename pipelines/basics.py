@@ -1,46 +1,45 @@
-"""What every driver shares: exit codes, configuration from flags, Beam runtime facts."""
+"""What every command shares without Beam: its flags turned into settings, exit
+codes, configuration of both sides, write settings, dead-letter and temporary paths, and each
+command's scratch folder. Imported by commands that run no pipeline (status, reverse sync), so
+nothing here imports Beam: options objects are read through their `get_all_options()`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
+import datetime as _dt
 import os
-import re
 import shutil
+import socket
 import sys
 import tempfile
 import uuid
+from typing import TYPE_CHECKING
 
-from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions
-
-from connectors import metrics
-from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS
-from connectors.dynamodb.beam_io import WriterSettings
+from connectors.dynamodb.batch_writer import MAX_BATCH_ITEMS, WriterSettings
 from connectors.dynamodb.config import DynamoDBConfig
-from connectors.retry import RetryPolicy
 from connectors.errors import ConfigError, RunStopped
-from connectors.files.json_lines import remove_empty_beam_temp_dirs
+from connectors.files.local import remove_empty_beam_temp_dirs
 from connectors.mysql.config import MySQLConfig
-from pipelines.runners import RunnerRefused, check_runner, is_distributed
+from connectors.retry import RetryPolicy
 from schema.entities import sources_for
 from schema.state_items import utc_stamp
+from state.cutover import CutoverStore
+
+if TYPE_CHECKING:  # annotations only: this module never imports Beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
 
 EXIT_OK = 0
 EXIT_DIFFERENCES = 1
 EXIT_CANNOT_RUN = 2
+EXIT_LEASE_HELD = 3  # another run holds the lease: this one did nothing
 
 
 def mysql_config(args: argparse.Namespace) -> MySQLConfig:
     return MySQLConfig.resolve(getattr(args, "mysql_url", None),
                                password_secret=getattr(args, "mysql_password_secret", None))
-
-
-def warn_if_password_travels(config: MySQLConfig, pipeline_options: PipelineOptions) -> None:
-    if config.has_password and is_distributed(pipeline_options):
-        print("warning: the password in the MySQL URL travels inside the pipeline to the workers; give them "
-              "MYSQL_PASSWORD (or --mysql-password-secret) in their own environment instead", file=sys.stderr)
 
 
 def dynamodb_config(args: argparse.Namespace) -> DynamoDBConfig:
@@ -55,17 +54,6 @@ def tables_for(args: argparse.Namespace) -> tuple[str, ...]:
         raise ConfigError(str(error)) from None
 
 
-def beam_options(args: argparse.Namespace, beam_args: list[str]) -> PipelineOptions:
-    """Beam's options from the Beam flags, on a runner the tool runs on (runners.check_runner)."""
-    pipeline_options = PipelineOptions(beam_args)
-    try:
-        check_runner(pipeline_options, args.allow_untested_runner)
-    except RunnerRefused as error:
-        raise ConfigError(str(error)) from None
-    warn_if_password_travels(mysql_config(args), pipeline_options)
-    return pipeline_options
-
-
 def worker_count(options: PipelineOptions) -> int:
     """Workers the runner will run (the DirectRunner's worker count, else Dataflow's), at least 1."""
     values = options.get_all_options()
@@ -77,16 +65,6 @@ def temp_path(options: PipelineOptions, name: str) -> str:
     """A per-run path under --temp_location (a shared filesystem on distributed runners)."""
     base = options.get_all_options().get("temp_location") or tempfile.gettempdir()
     return f"{base.rstrip('/')}/algoitny-etl-{uuid.uuid4().hex[:12]}/{name}"
-
-
-def counters(result) -> dict[str, int]:
-    """Our Beam counters by name, summed over steps (committed where the runner has it)."""
-    totals: dict[str, int] = {}
-    for counter in result.metrics().query(MetricsFilter().with_namespace(metrics.NAMESPACE))["counters"]:
-        value = counter.committed if counter.committed is not None else counter.attempted
-        name = counter.key.metric.name
-        totals[name] = totals.get(name, 0) + int(value or 0)
-    return totals
 
 
 def capped_batch_size(requested: int) -> int:
@@ -153,45 +131,25 @@ def ensure_parent(path: str) -> None:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
 
-_LOG = logging.getLogger(__name__)
-_WHILE_RUNNING = re.compile(r"\s*\[while running '[^']*'\]")
+def owner(run_id: str) -> str:
+    """Who holds a lease: the run, on which machine, in which process."""
+    return f"{run_id}@{socket.gethostname()}:{os.getpid()}"
 
 
-def _stop_classes() -> set[str]:
-    found, pending = set(), [RunStopped]
-    while pending:
-        cls = pending.pop()
-        found.add(cls.__name__)
-        pending.extend(cls.__subclasses__())
-    return found
+def held_by(lease_item: dict) -> str:
+    until = _dt.datetime.fromtimestamp(int(lease_item.get("exp", 0)), _dt.timezone.utc).isoformat()
+    return f"another run holds the lease ({lease_item.get('own')}, until {until})"
 
 
-def stop_message(error: BaseException) -> str:
-    """Why a pipeline failed, in the words of the error raised in the worker, whatever the runner.
-
-    The DirectRunner re-raises the worker's exception (its message suffixed with the step); the
-    portable runners report it as text inside their own error. A RunStopped is found by class
-    name in that text; any other failure is summed up by its last line."""
-    text = str(error)
-    names = "|".join(sorted(_stop_classes()))
-    found = re.findall(rf"(?:^|[\s.])(?:{names}): (.+)", text)
-    if isinstance(error, RunStopped) or not found:
-        message = text if isinstance(error, RunStopped) else \
-            f"the pipeline failed: {next((l for l in reversed(text.splitlines()) if l.strip()), type(error).__name__)}"
-    else:
-        message = found[-1]
-    return _WHILE_RUNNING.sub("", message).strip()
+def refuse_if_cut_over(dynamo: DynamoDBConfig, command: str) -> None:
+    """After a cut-over the application writes to the table: MySQL must not be carried over it."""
+    cutover = CutoverStore(dynamo).current()
+    if cutover is not None and cutover.in_force:
+        at = _dt.datetime.fromtimestamp(cutover.at, _dt.timezone.utc).isoformat()
+        raise CutOver(f"the table was cut over at {at}: the application writes to it now, so {command} would "
+                      "carry a stale MySQL over its writes. Run `algoitny-etl reverse-sync` to keep MySQL in step, "
+                      "or `algoitny-etl rollback` to go back to MySQL (then sync runs again)")
 
 
-def run_pipeline(pipeline):
-    """Run a pipeline to its end; RunStopped with the worker's own message if it fails, on any runner."""
-    try:
-        result = pipeline.run()
-        state = result.wait_until_finish()
-    except Exception as error:  # noqa: BLE001 - every failure of a pipeline stops the run with its reason
-        if not isinstance(error, RunStopped):
-            _LOG.info("the pipeline failed", exc_info=True)
-        raise RunStopped(stop_message(error)) from error
-    if state is not None and str(state).rsplit(".", 1)[-1] not in ("DONE", "UNKNOWN"):
-        raise RunStopped(f"the pipeline ended in state {state}")
-    return result
+class CutOver(RunStopped):
+    """The command would write MySQL's data over the application's writes to the table."""
