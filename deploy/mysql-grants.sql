@@ -15,5 +15,10 @@ GRANT SELECT ON `algoitny`.* TO 'etl'@'%';
 --   GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'etl'@'%';
 GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'etl'@'%';
 
+-- After cut-over, reverse-sync, rollback and verify --deep --repair --to mysql write the
+-- application's changes back into MySQL: rows upserted and deleted, and a table's
+-- AUTO_INCREMENT raised above the ids the table side made (ALTER).
+GRANT INSERT, UPDATE, DELETE, ALTER ON `algoitny`.* TO 'etl'@'%';
+
 -- seed (sample data, rehearsals only) creates tables and writes rows: never give it a real
 -- database. The rehearsal's servers run it as root.
