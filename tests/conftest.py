@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, make_url
 from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.mysql.config import MySQLConfig
+from tests.support.mariadb import MariaDBMissing, ThrowawayMariaDB
 
 DEFAULT_TEST_MYSQL_URL = f"mysql+pymysql://root@127.0.0.1:{os.environ.get('TEST_MYSQL_PORT', '3316')}/"
 DEFAULT_TEST_BINLOG_MYSQL_URL = f"mysql+pymysql://root@127.0.0.1:{os.environ.get('TEST_BINLOG_MYSQL_PORT', '3317')}/"
@@ -126,6 +127,21 @@ def binlog_server_url():
 def new_binlog_database(binlog_server_url):
     """Factory: a fresh, empty database on the binlog server; all are dropped at the end."""
     yield from _database_factory(binlog_server_url, "algoitny_sync")
+
+
+@pytest.fixture
+def new_own_binlog_database():
+    """Factory: fresh databases on a MariaDB with the binlog on that is this test's alone
+    (tests/support/mariadb.py), for a test that purges binary logs: on the suite's binlog
+    server that would cut the window of every sync running beside it."""
+    try:
+        server = ThrowawayMariaDB().__enter__()
+    except MariaDBMissing as error:
+        _unavailable(str(error))
+    try:
+        yield from _database_factory(server.url, "algoitny_own")
+    finally:
+        server.__exit__()
 
 
 @pytest.fixture(scope="session")

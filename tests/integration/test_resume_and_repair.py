@@ -72,11 +72,13 @@ def test_resume_refuses_what_it_cannot_continue(new_database, new_table_config):
 
 
 class ConnectionKiller(threading.Thread):
-    """Kills, from its own session, the connection streaming `table`'s key range, once."""
+    """Kills, from its own session, the connection streaming `table`'s key range from `database`,
+    once (only that database's: other tests read tables of the same name on this server)."""
 
-    def __init__(self, server_url: str, table: str):
+    def __init__(self, server_url: str, database: str, table: str):
         super().__init__(daemon=True)
         url = make_url(server_url)
+        self._database = database
         self._connect = dict(host=url.host, port=url.port or 3306, user=url.username, password=url.password or "",
                              autocommit=True)
         self._pattern = f"SELECT%FROM `{table}`%ORDER BY%"
@@ -88,8 +90,8 @@ class ConnectionKiller(threading.Thread):
         try:
             with connection.cursor() as cursor:
                 while not self._finished.is_set() and self.killed is None:
-                    cursor.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE %s "
-                                   "AND ID <> CONNECTION_ID()", (self._pattern,))
+                    cursor.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE %s AND DB = %s "
+                                   "AND ID <> CONNECTION_ID()", (self._pattern, self._database))
                     found = cursor.fetchone()
                     if found:
                         cursor.execute(f"KILL CONNECTION {int(found[0])}")
@@ -106,7 +108,7 @@ class ConnectionKiller(threading.Thread):
 def test_a_reader_connection_killed_mid_range_loses_nothing(new_database, new_table_config, mysql_server_url, tmp_path):
     source = seeded(new_database(), scale=60)  # 24,000 usage logs: the SELECT is still sending when killed
     target = new_target(new_table_config, "readfault")
-    killer = ConnectionKiller(mysql_server_url, "usage_logs")
+    killer = ConnectionKiller(mysql_server_url, source.database, "usage_logs")
     killer.start()
     try:
         code, out, err = run_cli("migrate", "--entity", "usage", "--max-write-rate", "4000", "--report",

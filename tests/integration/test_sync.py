@@ -223,13 +223,18 @@ def test_what_sync_refuses(migrated, new_binlog_database, new_table_config, binl
     assert code == 2 and "users.nickname" in err
 
 
-def test_a_purged_checkpoint_stops_the_run(migrated):
-    source, target = migrated
+def test_a_purged_checkpoint_stops_the_run(new_own_binlog_database, new_table_config):
+    """On a server of its own: purging the binary logs would cut every other sync's window."""
+    source = seeded(new_own_binlog_database())
+    target = new_table(new_table_config, "sync")
+    assert run_cli("migrate", *connection_flags(source, target))[0] == 0
+    checkpoints = SyncState(target).checkpoints()
     execute(source, "FLUSH BINARY LOGS")
     current = execute(source, "SHOW MASTER STATUS")[0][0]
     execute(source, f"PURGE BINARY LOGS TO '{current}'")
     code, out, err = sync(source, target)
     assert code == 2 and "no longer has" in err and "migrate" in err
+    assert SyncState(target).checkpoints() == checkpoints  # never skipped past silently
 
 
 def test_the_watermark_mode_carries_inserts_and_updates(new_database, new_table_config, tmp_path):
