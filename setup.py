@@ -20,7 +20,7 @@ setuptools.setup(
         "mysql-replication>=1.0.9,<2",
     ],
     extras_require={
-        "test": ["pytest>=8,<10", "testcontainers[mysql]>=4.8,<5", "hypothesis>=6.100,<7"],
+        "test": ["pytest>=8,<10", "pytest-xdist>=3.6,<4", "testcontainers[mysql]>=4.8,<5", "hypothesis>=6.100,<7"],
     },
     entry_points={"console_scripts": ["algoitny-etl=pipelines.cli:main"]},
 )

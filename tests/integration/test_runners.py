@@ -51,7 +51,12 @@ class Runner:
     args: list[str]
 
 
-@pytest.fixture(params=list(RUNNERS))
+# Every Flink test runs on one xdist worker (pytest.ini: --dist loadgroup): they share one
+# cluster, kill its TaskManagers and cancel its running jobs.
+ON_FLINK = pytest.mark.xdist_group("flink")
+
+
+@pytest.fixture(params=[pytest.param(name, marks=ON_FLINK) if name == "flink" else name for name in RUNNERS])
 def runner(request) -> Runner:
     flags = RUNNERS[request.param]
     return Runner(request.param, request.getfixturevalue(flags).beam_args if isinstance(flags, str) else flags)
@@ -145,6 +150,7 @@ def assert_the_work_spread_over_every_taskmanager():
         assert set(per_tm) == taskmanagers and all(per_tm.values()), (step, per_tm)
 
 
+@ON_FLINK
 def test_a_taskmanager_killed_mid_load_costs_only_time(flink, new_binlog_database, new_table_config, tmp_path):
     """Flink restarts the failed tasks; their writes are puts of the same items, so a replayed
     bundle duplicates nothing, and a range is recorded done only by an attempt that wrote it all."""
