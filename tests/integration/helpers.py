@@ -93,12 +93,18 @@ def start_migrate(*args: str) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, text=True, cwd=os.getcwd())
 
 
-def kill_when(process: subprocess.Popen, ready, timeout: float = 120) -> None:
-    """SIGKILL `process` as soon as `ready()` holds (the run must still be going then)."""
+def wait_while_running(process: subprocess.Popen, ready, timeout: float = 120, what: str = "the point") -> None:
+    """Return as soon as `ready()` holds, `process` still running then (polls; never sleeps and hopes)."""
     deadline = time.monotonic() + timeout
     while not ready():
-        assert process.poll() is None, f"the run ended before the kill point:\n{process.stdout.read()}"
-        assert time.monotonic() < deadline, "the kill point never came"
-        time.sleep(0.05)
+        assert process.poll() is None, f"the run ended before {what}:\n{process.stdout.read()}"
+        assert time.monotonic() < deadline, f"{what} never came"
+        time.sleep(0.05)  # pacing: `ready()` asks MySQL or DynamoDB; 20 times a second is plenty
+    assert process.poll() is None, f"the run ended before {what}:\n{process.stdout.read()}"
+
+
+def kill_when(process: subprocess.Popen, ready, timeout: float = 120) -> None:
+    """SIGKILL `process` as soon as `ready()` holds (the run must still be going then)."""
+    wait_while_running(process, ready, timeout, "the kill point")
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)

@@ -96,7 +96,7 @@ class ConnectionKiller(threading.Thread):
                     if found:
                         cursor.execute(f"KILL CONNECTION {int(found[0])}")
                         self.killed = found[0]
-                    time.sleep(0.002)
+                    time.sleep(0.002)  # pacing: asks PROCESSLIST often, to catch the SELECT while it sends
         finally:
             connection.close()
 

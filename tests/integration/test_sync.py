@@ -9,11 +9,11 @@ change that cannot be written (dead letter, checkpoint stays); the watermark mod
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -27,7 +27,9 @@ from schema.entities import ITEM_SPECS, SOURCE_SPECS
 from schema.spec import Join, attributes
 from schema.state_items import lease_key
 from state.sync_checkpoints import SyncState
-from tests.integration.helpers import connection_flags, execute, new_table, run_cli, scan_all, seeded
+from tests.integration.helpers import (
+    connection_flags, count_type, execute, new_table, run_cli, scan_all, seeded, start_migrate, wait_while_running,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -130,17 +132,20 @@ def test_a_burst_of_activity_syncs_clean_and_a_second_sync_changes_nothing(migra
     assert snapshot(target) == before
 
 
-def test_changes_made_while_migrate_reads_are_carried_by_the_first_sync(new_binlog_database, new_table_config):
+def test_changes_made_while_migrate_reads_are_carried_by_the_first_sync(new_binlog_database, new_table_config,
+                                                                          tmp_path):
     source = seeded(new_binlog_database(), scale=2)
     target = new_table(new_table_config, "sync")
-    migrate = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "migrate", "--rows-per-range", "50",
-                                "--max-write-rate", "150", *connection_flags(source, target)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=os.getcwd())
-    time.sleep(3)
-    assert migrate.poll() is None, "the migration ended before the application could write"
-    burst(source, 300, seed=5)  # while it reads: some rows it has read, some it has not
+    migrate = start_migrate("--rows-per-range", "50", "--max-write-rate", "150", "--report",
+                            str(tmp_path / "m.json"), *connection_flags(source, target))
+    # Some key ranges written, the run still going: the burst lands on rows it has read and on rows it has not.
+    wait_while_running(migrate, lambda: count_type(target, "mig_done") >= 2, what="two key ranges were written")
+    burst(source, 300, seed=5)
+    done_by_then = count_type(target, "mig_done")
+    assert migrate.poll() is None, "the migration ended during the burst: not every change was made while it ran"
     out, _ = migrate.communicate(timeout=300)
     assert migrate.returncode == 0, out
+    assert done_by_then < json.loads((tmp_path / "m.json").read_text())["run"]["ranges"]
     code, out, err = sync(source, target)
     assert code == 0, out + err
     deep_verify_is_clean(source, target)
@@ -152,10 +157,8 @@ def test_two_syncs_at_once_one_works_and_one_is_skipped(migrated):
     first = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "sync", "--max-write-rate", "200",
                               *connection_flags(source, target)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, cwd=os.getcwd())
-    deadline = time.monotonic() + 60
-    while item(target, lease_key()["PK"], lease_key()["SK"]) is None:
-        assert first.poll() is None and time.monotonic() < deadline, "the first sync never took the lease"
-        time.sleep(0.05)
+    wait_while_running(first, lambda: item(target, lease_key()["PK"], lease_key()["SK"]) is not None, 60,
+                       "the first sync took the lease")
     code, out, err = sync(source, target)
     assert code == 3 and "holds the lease" in err
     out, _ = first.communicate(timeout=300)
@@ -244,10 +247,13 @@ def test_the_watermark_mode_carries_inserts_and_updates(new_database, new_table_
     assert code == 0 and "no binlog position for sync" in out
     code, _, err = sync(source, target, "--entity", "users,usage")
     assert code == 2 and "against a server with the binlog on" in err
-    time.sleep(1.1)  # updated_at strictly after the watermark's second
-    execute(source, "UPDATE users SET name = 'watermarked', updated_at = UTC_TIMESTAMP(6) WHERE id = 3",
+    # A row changed in the watermark's own second is carried (the load may have read it just before):
+    # updated_at at exactly that second, no waiting for the clock.
+    since = SyncState(target).checkpoints()["users"].watermark["since"]
+    at_the_mark = dt.datetime.fromtimestamp(since, dt.timezone.utc).replace(tzinfo=None)
+    execute(source, "UPDATE users SET name = 'watermarked', updated_at = :at WHERE id = 3",
             "INSERT INTO usage_logs (user_id, action, problem_id, metadata, created_at) "
-            "VALUES (3, 'hint', NULL, '{}', UTC_TIMESTAMP(6))")
+            "VALUES (3, 'hint', NULL, '{}', UTC_TIMESTAMP(6))", at=at_the_mark)
     code, out, err = sync(source, target, "--entity", "users,usage", "--changes", "watermark", "--lookback-seconds",
                           "0", "--report", str(tmp_path / "wm.json"))
     assert code == 0, out + err

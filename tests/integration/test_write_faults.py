@@ -21,7 +21,9 @@ from apache_beam.testing.util import assert_that, equal_to
 from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
 from connectors.retry import RetryPolicy
 from connectors.dynamodb.wire import encode_item
-from tests.integration.helpers import connection_flags, execute, new_table, run_cli, scan_all, seeded
+from tests.integration.helpers import (
+    connection_flags, execute, new_table, run_cli, scan_all, seeded, wait_while_running,
+)
 from tests.support.fault_proxy import FaultPlan, FaultProxy
 
 pytestmark = pytest.mark.integration
@@ -75,10 +77,8 @@ def test_a_ten_second_outage_mid_run_loses_nothing(source, new_table_config, tmp
                    "--mysql-url", source.url, "--endpoint-url", proxy.url, "--table", target.table,
                    "--dead-letter", str(dead_letters)]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 120
-        while proxy.counts.forwarded < 40 and time.monotonic() < deadline:  # mid-run: ~1,000 items in
-            time.sleep(0.02)
-        assert process.poll() is None, "the migration ended before the outage could start"
+        wait_while_running(process, lambda: proxy.counts.forwarded >= 40, 120,  # mid-run: ~1,000 items in
+                           "the outage could start")
         outage_started = time.monotonic()
         proxy.outage(10)
         out, _ = process.communicate(timeout=600)

@@ -68,7 +68,7 @@ class ThrowawayMariaDB:
                 tail = open(log, errors="replace").read()[-2000:] if os.path.exists(log) else ""
                 self.__exit__()
                 raise RuntimeError(f"the throwaway MariaDB did not answer on port {self.port}:\n{tail}")
-            time.sleep(0.1)  # pacing: polls a starting server ten times a second
+            time.sleep(0.1)  # pacing: polls the starting server until it answers
         return self
 
     def _answers(self) -> bool:
