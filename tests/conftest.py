@@ -33,6 +33,20 @@ DEFAULT_TEST_DYNAMODB = f"http://127.0.0.1:{os.environ.get('TEST_DYNAMODB_PORT',
 START_THEM = "`make test-services` starts the suite's own (or run `make test`)"
 
 
+def pytest_collection_finish(session):
+    """Under `-n N` (make test) each xdist_group's tests run on one worker, in order (pytest.ini:
+    --dist loadgroup): the Flink tests share one cluster, and some modules build a fixture once and
+    use it in order. pytest-xdist marks a grouped test by its id; where the installed pytest and
+    pytest-xdist cannot (setup.py says which), stop instead of running the groups side by side."""
+    if getattr(session.config.option, "loadgroup", False):  # set in an xdist worker under loadgroup
+        lost = [item.nodeid for item in session.items
+                if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+        if lost:
+            raise pytest.UsageError(f"--dist loadgroup did not group {lost[0]} (and {len(lost) - 1} more): this "
+                                    "pytest-xdist cannot group tests on this pytest; install the versions in "
+                                    "constraints.txt (make venv)")
+
+
 def _unavailable(message: str):
     pytest.fail(f"required service missing: {message}", pytrace=False)
 
