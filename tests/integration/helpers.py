@@ -93,13 +93,21 @@ def start_migrate(*args: str) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, text=True, cwd=os.getcwd())
 
 
-def wait_while_running(process: subprocess.Popen, ready, timeout: float = 120, what: str = "the point") -> None:
-    """Return as soon as `ready()` holds, `process` still running then (polls; never sleeps and hopes)."""
+def wait_until(ready, timeout: float, what: str) -> None:
+    """Return as soon as `ready()` holds (polls; never sleeps and hopes); fail after `timeout` s."""
     deadline = time.monotonic() + timeout
     while not ready():
-        assert process.poll() is None, f"the run ended before {what}:\n{process.stdout.read()}"
-        assert time.monotonic() < deadline, f"{what} never came"
+        assert time.monotonic() < deadline, f"{what}: not within {timeout:.0f} s"
         time.sleep(0.05)  # pacing: `ready()` asks MySQL or DynamoDB; 20 times a second is plenty
+
+
+def wait_while_running(process: subprocess.Popen, ready, timeout: float = 120, what: str = "the point") -> None:
+    """Return as soon as `ready()` holds, `process` still running then (polls; never sleeps and hopes)."""
+    def running_and_ready() -> bool:
+        assert process.poll() is None, f"the run ended before {what}:\n{process.stdout.read()}"
+        return ready()
+
+    wait_until(running_and_ready, timeout, what)
     assert process.poll() is None, f"the run ended before {what}:\n{process.stdout.read()}"
 
 
