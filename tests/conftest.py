@@ -117,6 +117,30 @@ def new_database(mysql_server_url):
     yield from _database_factory(mysql_server_url, "algoitny_it")
 
 
+def _seeded_copies(new_database_factory):
+    """Factory of databases holding the sample data at `scale`: each scale is seeded once (per
+    session, per xdist worker) into a template database that no test touches, and every call gets
+    a copy of it (tests/integration/helpers.py: copy_database)."""
+    from tests.integration.helpers import copy_database, seeded
+
+    templates: dict[int, MySQLConfig] = {}
+
+    def make(scale: int = 1, prefix: str | None = None) -> MySQLConfig:
+        if scale not in templates:
+            templates[scale] = seeded(new_database_factory(f"algoitny_tpl{scale}"), scale)
+        copy = new_database_factory(prefix) if prefix else new_database_factory()
+        return copy_database(templates[scale], copy)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seeded_database(new_database):
+    """Factory: a database on the test server with the sample data at `scale` (default 1), a copy
+    of one seeded once per scale; the copies are dropped at the end with the rest."""
+    return _seeded_copies(new_database)
+
+
 @pytest.fixture(scope="session")
 def binlog_server_url():
     """A MySQL/MariaDB server with the binary log on, for sync (no database selected).
@@ -141,6 +165,12 @@ def binlog_server_url():
 def new_binlog_database(binlog_server_url):
     """Factory: a fresh, empty database on the binlog server; all are dropped at the end."""
     yield from _database_factory(binlog_server_url, "algoitny_sync")
+
+
+@pytest.fixture(scope="session")
+def seeded_binlog_database(new_binlog_database):
+    """seeded_database's twin on the binlog server."""
+    return _seeded_copies(new_binlog_database)
 
 
 @pytest.fixture

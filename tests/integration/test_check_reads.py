@@ -72,8 +72,8 @@ def pattern(report: dict, key: str) -> dict:
 # --- a migrated and synced database answers alike ---
 
 @pytest.fixture(scope="module")
-def synced(new_binlog_database, new_table_config):
-    source = seeded(new_binlog_database())
+def synced(seeded_binlog_database, new_table_config):
+    source = seeded_binlog_database()
     target = new_table(new_table_config, "reads")
     assert run_cli("migrate", *connection_flags(source, target))[0] == 0
     burst(source, 300, seed=19)  # sign-ups, email and Google-id changes, renames, history made public ...
@@ -146,9 +146,9 @@ def test_what_check_reads_cannot_run_with_exits_2_saying_what_to_do(synced, new_
 # --- planted faults ---
 
 @pytest.fixture(scope="module")
-def faulty(new_database, new_table_config):
+def faulty(seeded_database, new_table_config):
     """Sample data migrated, then one fault of each kind planted on its own key."""
-    source = seeded(new_database())
+    source = seeded_database()
     plant_edges(source)
     target = new_table(new_table_config, "faults")
     assert run_cli("migrate", *connection_flags(source, target))[0] == 0

@@ -28,8 +28,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def small_source(new_database):
-    return seeded(new_database())
+def small_source(seeded_database):
+    return seeded_database()
 
 
 def test_dry_run_writes_nothing_and_prints_counts(small_source, new_table_config, tmp_path):

@@ -21,8 +21,8 @@ RATE = 0.1
 
 
 @pytest.fixture(scope="module")
-def source(new_database):
-    return seeded(new_database())
+def source(seeded_database):
+    return seeded_database()
 
 
 def migrate_into_new_table(source, new_table_config):

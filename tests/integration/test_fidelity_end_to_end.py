@@ -234,8 +234,8 @@ def test_compress_over_stores_large_text_compressed_and_everything_reads_back(na
     assert report["entities"]["prob"]["ok"] == report["entities"]["prob"]["expected"] - 4
 
 
-def test_schema_drift_stops_the_run_naming_the_column(nasty_source, new_database, new_table_config):
-    config = seeded(new_database("algoitny_drift"))
+def test_schema_drift_stops_the_run_naming_the_column(nasty_source, seeded_database, new_table_config):
+    config = seeded_database(prefix="algoitny_drift")
     execute(config, "ALTER TABLE users ADD COLUMN nickname VARCHAR(50) NULL")
     target = new_table_config()
     code, _, err = run_cli("migrate", "--dry-run", "--entity", "users", *connection_flags(config, target))

@@ -58,8 +58,8 @@ class Etl:
 
 
 @pytest.fixture
-def source(new_binlog_database):
-    return seeded(new_binlog_database())
+def source(seeded_binlog_database):
+    return seeded_binlog_database()
 
 
 def test_the_documented_grants_run_every_command(source, new_table_config, tmp_path):

@@ -29,8 +29,8 @@ def new_target(new_table_config, prefix):
     return new_table(new_table_config, prefix)
 
 
-def test_a_load_killed_at_several_points_resumes_to_a_clean_table(new_database, new_table_config, tmp_path):
-    source = seeded(new_database(), scale=2)
+def test_a_load_killed_at_several_points_resumes_to_a_clean_table(seeded_database, new_table_config, tmp_path):
+    source = seeded_database(scale=2)
     target = new_target(new_table_config, "resume")
     slow = ["--rows-per-range", "40", "--max-write-rate", "150", *connection_flags(source, target)]
 
@@ -56,8 +56,8 @@ def test_a_load_killed_at_several_points_resumes_to_a_clean_table(new_database, 
     assert code == 2 and "a finished run cannot be resumed" in err
 
 
-def test_resume_refuses_what_it_cannot_continue(new_database, new_table_config):
-    source = seeded(new_database())
+def test_resume_refuses_what_it_cannot_continue(seeded_database, new_table_config):
+    source = seeded_database()
     target = new_target(new_table_config, "resume")
     flags = connection_flags(source, target)
     code, _, err = run_cli("migrate", "--resume", *flags)
@@ -105,8 +105,8 @@ class ConnectionKiller(threading.Thread):
         self.join(timeout=10)
 
 
-def test_a_reader_connection_killed_mid_range_loses_nothing(new_database, new_table_config, mysql_server_url, tmp_path):
-    source = seeded(new_database(), scale=60)  # 24,000 usage logs: the SELECT is still sending when killed
+def test_a_reader_connection_killed_mid_range_loses_nothing(seeded_database, new_table_config, mysql_server_url, tmp_path):
+    source = seeded_database(scale=60)  # 24,000 usage logs: the SELECT is still sending when killed
     target = new_target(new_table_config, "readfault")
     killer = ConnectionKiller(mysql_server_url, source.database, "usage_logs")
     killer.start()
@@ -123,9 +123,9 @@ def test_a_reader_connection_killed_mid_range_loses_nothing(new_database, new_ta
     assert code == 0, out + err
 
 
-def test_repair_mends_deleted_corrupted_and_added_items_and_dry_run_changes_nothing(new_database, new_table_config,
+def test_repair_mends_deleted_corrupted_and_added_items_and_dry_run_changes_nothing(seeded_database, new_table_config,
                                                                                    tmp_path):
-    source = seeded(new_database())
+    source = seeded_database()
     target = new_target(new_table_config, "repair")
     flags = ["--entity", "users,problems", *connection_flags(source, target)]
     assert run_cli("migrate", *flags)[0] == 0

@@ -21,6 +21,7 @@ import dataclasses
 from types import MappingProxyType
 
 from connectors.dynamodb import clients
+from connectors.mysql.binlog import start_marks
 from sample_data.activity import burst
 from schema.codecs import TEXT
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
@@ -28,21 +29,39 @@ from schema.spec import Join, attributes
 from schema.state_items import lease_key
 from state.sync_checkpoints import SyncState
 from tests.integration.helpers import (
-    connection_flags, count_type, execute, new_table, run_cli, scan_all, seeded, start_migrate, wait_until,
-    wait_while_running,
+    connection_flags, copy_database, copy_items, count_type, execute, new_table, run_cli, scan_all, seeded,
+    start_migrate, wait_until, wait_while_running,
 )
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def migrated(new_binlog_database, new_table_config):
-    """A seeded source on the binlog server, migrated into a fresh table (which records the checkpoint)."""
-    source = seeded(new_binlog_database())
-    target = new_table(new_table_config, "sync")
+@pytest.fixture(scope="module")
+def migrated_once(seeded_binlog_database, new_table_config):
+    """The sample data on the binlog server, migrated by the tool (which records the checkpoints)."""
+    source = seeded_binlog_database()
+    target = new_table(new_table_config, "synctpl")
     code, out, err = run_cli("migrate", *connection_flags(source, target))
     assert code == 0, err
-    assert "sync checkpoint of" in out
+    checkpoints = SyncState(target).checkpoints()
+    assert set(checkpoints) == set(SOURCE_SPECS) and all(c.binlog for c in checkpoints.values()), checkpoints
+    return source, target
+
+
+@pytest.fixture
+def migrated(migrated_once, new_binlog_database, new_table_config):
+    """A migrated source of this test's own, as migrate leaves it, in a second instead of a pipeline
+    run: a copy of migrated_once's database and of its table's items, and the sync checkpoints
+    recorded through the tool's own state store at the copy's start marks (taken after the copy,
+    as migrate takes them before it reads)."""
+    template_source, template_target = migrated_once
+    source = copy_database(template_source, new_binlog_database())
+    target = new_table(new_table_config, "sync")
+    assert copy_items(template_target, target) == len(scan_all(template_target)) > 0
+    position, watermarks, no_binlog = start_marks(source, [(t, s.key, s.key_is_integer)
+                                                           for t, s in SOURCE_SPECS.items()])
+    assert position is not None, no_binlog
+    SyncState(target).record_migrated(tuple(SOURCE_SPECS), position, watermarks, f"copy-of-{template_target.table}")
     return source, target
 
 
@@ -133,9 +152,9 @@ def test_a_burst_of_activity_syncs_clean_and_a_second_sync_changes_nothing(migra
     assert snapshot(target) == before
 
 
-def test_changes_made_while_migrate_reads_are_carried_by_the_first_sync(new_binlog_database, new_table_config,
+def test_changes_made_while_migrate_reads_are_carried_by_the_first_sync(seeded_binlog_database, new_table_config,
                                                                           tmp_path):
-    source = seeded(new_binlog_database(), scale=2)
+    source = seeded_binlog_database(scale=2)
     target = new_table(new_table_config, "sync")
     migrate = start_migrate("--rows-per-range", "50", "--max-write-rate", "150", "--report",
                             str(tmp_path / "m.json"), *connection_flags(source, target))
@@ -191,8 +210,8 @@ def test_dry_run_writes_nothing_and_advances_nothing(migrated):
     deep_verify_is_clean(source, target)
 
 
-def test_a_change_that_cannot_be_written_keeps_the_checkpoint(new_binlog_database, new_table_config, tmp_path):
-    source = seeded(new_binlog_database())
+def test_a_change_that_cannot_be_written_keeps_the_checkpoint(seeded_binlog_database, new_table_config, tmp_path):
+    source = seeded_binlog_database()
     execute(source, "ALTER TABLE problems MODIFY metadata LONGTEXT NOT NULL")
     target = new_table(new_table_config, "sync")
     assert run_cli("migrate", *connection_flags(source, target))[0] == 0
@@ -249,8 +268,8 @@ def test_a_purged_checkpoint_stops_the_run(new_own_binlog_database, new_table_co
     assert SyncState(target).checkpoints() == checkpoints  # never skipped past silently
 
 
-def test_the_watermark_mode_carries_inserts_and_updates(new_database, new_table_config, tmp_path):
-    source = seeded(new_database())  # the server whose binlog is off
+def test_the_watermark_mode_carries_inserts_and_updates(seeded_database, new_table_config, tmp_path):
+    source = seeded_database()  # the server whose binlog is off
     target = new_table(new_table_config, "sync")
     code, out, err = run_cli("migrate", "--entity", "users,usage", *connection_flags(source, target))
     assert code == 0 and "no binlog position for sync" in out
@@ -274,7 +293,7 @@ def test_the_watermark_mode_carries_inserts_and_updates(new_database, new_table_
     assert code == 0, out + err
 
 
-def test_a_join_added_to_a_spec_is_followed_by_sync(new_binlog_database, new_table_config, monkeypatch):
+def test_a_join_added_to_a_spec_is_followed_by_sync(seeded_binlog_database, new_table_config, monkeypatch):
     """Joins come from the specs alone: give history items their user's email through a new join,
     and a changed email reaches every history item of that user, with no change to sync."""
     history = SOURCE_SPECS["search_history"]
@@ -283,7 +302,7 @@ def test_a_join_added_to_a_spec_is_followed_by_sync(new_binlog_database, new_tab
     hist = ITEM_SPECS["hist"]
     monkeypatch.setitem(ITEM_SPECS, "hist", dataclasses.replace(
         hist, attributes=hist.attributes + attributes(("uem", "user_email", TEXT))))
-    source = seeded(new_binlog_database())
+    source = seeded_binlog_database()
     target = new_table(new_table_config, "sync")
     flags = ["--entity", "users,history", *connection_flags(source, target)]
     assert run_cli("migrate", *flags)[0] == 0

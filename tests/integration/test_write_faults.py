@@ -38,8 +38,8 @@ FAULTS = {
 
 
 @pytest.fixture(scope="module")
-def source(new_database):
-    return seeded(new_database("algoitny_faults"), scale=10)  # about 5,600 items
+def source(seeded_database):
+    return seeded_database(scale=10, prefix="algoitny_faults")  # about 5,600 items
 
 
 def fresh(new_table_config):
@@ -105,8 +105,8 @@ def test_a_poison_item_is_dead_lettered_alone_and_its_batch_mates_are_written(ne
     assert written == {f"P#{i}" for i in range(60)} - {"P#17", "P#41"}
 
 
-def test_rows_that_map_to_the_same_key_fail_the_dry_run_and_are_named(new_database, new_table_config, tmp_path):
-    config = seeded(new_database("algoitny_dupes"))
+def test_rows_that_map_to_the_same_key_fail_the_dry_run_and_are_named(seeded_database, new_table_config, tmp_path):
+    config = seeded_database(prefix="algoitny_dupes")
     copy = ("INSERT INTO problems SELECT {id}, {platform}, problem_id, 'copy', problem_url, tags, solution_code, "
             "language, constraints, is_completed, is_deleted, deleted_at, deleted_reason, metadata, needs_review, "
             "review_notes, verified_by_admin, reviewed_at, created_at FROM problems WHERE id = {of}")
@@ -142,8 +142,8 @@ def test_replay_resends_after_the_cause_is_fixed(source, new_table_config, tmp_p
     assert code == 0, out + err
 
 
-def test_replay_rereads_rows_fixed_at_the_source(new_database, new_table_config, tmp_path):
-    config = seeded(new_database("algoitny_fixlater"))
+def test_replay_rereads_rows_fixed_at_the_source(seeded_database, new_table_config, tmp_path):
+    config = seeded_database(prefix="algoitny_fixlater")
     execute(config, "ALTER TABLE problems MODIFY metadata LONGTEXT NOT NULL",
             "UPDATE problems SET metadata = '{broken' WHERE id IN (2, 5)")
     target = fresh(new_table_config)
