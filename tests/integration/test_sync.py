@@ -180,7 +180,7 @@ def test_two_syncs_at_once_one_works_and_one_is_skipped(migrated):
     wait_while_running(first, lambda: item(target, lease_key()["PK"], lease_key()["SK"]) is not None, 60,
                        "the first sync took the lease")
     code, out, err = sync(source, target)
-    assert code == 3 and "holds the lease" in err
+    assert code == 3, out + err  # 3: another run holds the lease; this one did nothing
     out, _ = first.communicate(timeout=300)
     assert first.returncode == 0, out
     assert item(target, lease_key()["PK"], lease_key()["SK"]) is None  # released
@@ -197,14 +197,16 @@ def test_ddl_in_another_database_of_the_server_is_not_ours(migrated, new_binlog_
     deep_verify_is_clean(source, target)
 
 
-def test_dry_run_writes_nothing_and_advances_nothing(migrated):
+def test_dry_run_writes_nothing_and_advances_nothing(migrated, tmp_path):
     source, target = migrated
     burst(source, 200, seed=9)
     checkpoints = SyncState(target).checkpoints()
     before = snapshot(target)
-    code, out, err = sync(source, target, "--dry-run")
+    code, out, err = sync(source, target, "--dry-run", "--report", str(tmp_path / "dry.json"))
     assert code == 0, out + err
-    assert "DRY RUN" in out
+    report = json.loads((tmp_path / "dry.json").read_text())
+    assert report["dry_run"] is True and report["checkpoint_advanced"] is False and report["writes"] is None
+    assert report["totals"]["puts"] > 0  # it worked the window out, and wrote none of it
     assert snapshot(target) == before and SyncState(target).checkpoints() == checkpoints
     assert sync(source, target)[0] == 0
     deep_verify_is_clean(source, target)
@@ -218,8 +220,12 @@ def test_a_change_that_cannot_be_written_keeps_the_checkpoint(seeded_binlog_data
     execute(source, "UPDATE problems SET metadata = '{broken' WHERE id = 2",
             "UPDATE problems SET title = 'fine' WHERE id = 3")
     checkpoints = SyncState(target).checkpoints()
-    code, out, err = sync(source, target, "--dead-letter", str(tmp_path / "dead.jsonl"))
-    assert code == 1 and "the checkpoint stays" in err
+    code, out, err = sync(source, target, "--dead-letter", str(tmp_path / "dead.jsonl"), "--report",
+                          str(tmp_path / "s.json"))
+    assert code == 1, out + err
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert report["checkpoint_advanced"] is False and report["totals"]["dead_letters"] == 1
+    assert report["dead_letter_file"] == str(tmp_path / "dead.jsonl")
     assert [json.loads(line)["key"] for line in (tmp_path / "dead.jsonl").open()] == [2]
     assert SyncState(target).checkpoints() == checkpoints
     assert item(target, f"PROB#{execute(source, 'SELECT platform FROM problems WHERE id = 3')[0][0]}#1003")[
@@ -232,9 +238,10 @@ def test_a_change_that_cannot_be_written_keeps_the_checkpoint(seeded_binlog_data
 
 def test_what_sync_refuses(migrated, new_binlog_database, new_table_config, binlog_server_url):
     source, target = migrated
+    absent = new_table_config("fresh").table
     code, _, err = run_cli("sync", "--entity", "users", "--mysql-url", source.url, "--endpoint-url",
-                           target.endpoint_url, "--table", new_table_config("fresh").table)
-    assert code == 2  # no such table yet
+                           target.endpoint_url, "--table", absent)
+    assert code == 2 and f"table {absent} at " in err and "does not exist; run `algoitny-etl init`" in err, err
     fresh = new_table(new_table_config, "sync")
     code, _, err = sync(source, fresh, "--entity", "users")
     assert code == 2 and "no sync checkpoint for users" in err and "migrate" in err
@@ -272,7 +279,10 @@ def test_the_watermark_mode_carries_inserts_and_updates(seeded_database, new_tab
     source = seeded_database()  # the server whose binlog is off
     target = new_table(new_table_config, "sync")
     code, out, err = run_cli("migrate", "--entity", "users,usage", *connection_flags(source, target))
-    assert code == 0 and "no binlog position for sync" in out
+    assert code == 0, out + err
+    checkpoints = SyncState(target).checkpoints()  # no binlog position to record here; watermarks only
+    assert {t: (c.binlog, bool(c.watermark)) for t, c in checkpoints.items()} == {"users": (None, True),
+                                                                                    "usage_logs": (None, True)}
     code, _, err = sync(source, target, "--entity", "users,usage")
     assert code == 2 and "against a server with the binlog on" in err
     # A row changed in the watermark's own second is carried (the load may have read it just before):
