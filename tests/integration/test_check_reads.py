@@ -33,7 +33,9 @@ from schema.entities.problems import testcase_sk as case_sk  # not test*: pytest
 from schema.entities.usage import usage_pk
 from tests.integration.helpers import connection_flags, execute, new_table, run_cli, seeded
 
-pytestmark = pytest.mark.integration
+# One xdist worker runs the whole module: its module fixtures (a migrated and synced table, a faulty
+# one) are built once, not once per worker.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("test_check_reads")]
 
 SAMPLE = "200"  # at scale 1, every key of every pattern
 

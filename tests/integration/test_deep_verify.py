@@ -15,7 +15,9 @@ from schema.entities import ITEM_SPECS
 from schema.identity import identity_text
 from tests.integration.helpers import connection_flags, run_cli, seeded
 
-pytestmark = pytest.mark.integration
+# One xdist worker runs the whole module: its migrated table is built once, not once per worker, and
+# corrupted only after the clean test ran.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("test_deep_verify")]
 
 RATE = 0.1
 

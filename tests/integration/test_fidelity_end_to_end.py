@@ -23,7 +23,9 @@ from schema.entities import ITEM_SPECS, SOURCE_SPECS
 from tests.integration.helpers import connection_flags, execute, run_cli, seeded
 from tests.support.codec_checks import comparable, decoded_columns
 
-pytestmark = pytest.mark.integration
+# One xdist worker runs the whole module: its module fixture (the nasty rows, migrated) is built
+# once, not once per worker.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("test_fidelity_end_to_end")]
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 BIG_TEXT = "풀이 " * 40_000  # 280 KB (two 3-byte syllables and a space): an item with it alone fits

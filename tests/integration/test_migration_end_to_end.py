@@ -33,7 +33,8 @@ from schema.entities.usage import usage_pk, usage_sk_prefix
 from schema.entities.users import email_gsi1pk, google_id_gsi1pk
 from tests.integration.helpers import connection_flags, counts_by_type, run_cli, scan_all
 
-pytestmark = pytest.mark.integration
+# One xdist worker runs the whole module: its migrated table is built once, not once per worker.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("test_migration_end_to_end")]
 
 
 @dataclass
