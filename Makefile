@@ -14,6 +14,14 @@ ENTITY ?= all
 ARGS ?=
 # Extra flags for pytest, e.g. PYTEST_ARGS="-k verify -x"
 PYTEST_ARGS ?=
+# pytest-xdist workers for make test / test-fast: most tests wait (rate limits, backoff, Beam
+# start-up, DynamoDB Local), so three share the 2 cores well; TEST_WORKERS=0 runs in one process
+TEST_WORKERS ?= 3
+# make test-fast: the edit loop's subset (README, "Tests")
+FAST_TESTS ?= tests/unit tests/transforms tests/integration/test_wording.py
+TEST_ENV = TEST_DYNAMODB_ENDPOINT_URL=$${TEST_DYNAMODB_ENDPOINT_URL:-http://127.0.0.1:$(TEST_DYNAMODB_PORT)} \
+	TEST_MYSQL_URL=$${TEST_MYSQL_URL:-mysql+pymysql://root@127.0.0.1:$(TEST_MYSQL_PORT)/} \
+	TEST_BINLOG_MYSQL_URL=$${TEST_BINLOG_MYSQL_URL:-mysql+pymysql://root@127.0.0.1:$(TEST_BINLOG_MYSQL_PORT)/}
 
 export LOCAL_DYNAMODB_PORT TEST_DYNAMODB_PORT TEST_MYSQL_PORT TEST_BINLOG_MYSQL_PORT
 
@@ -26,7 +34,8 @@ help: dynamodb-help
 dynamodb-help:
 	@echo "Set-up and tests"
 	@echo "  ./run_local.sh               rehearse the whole migration locally (services, sample data, init, migrate, verify)"
-	@echo "  make test                    run the test suite on services of its own (DynamoDB Local $(TEST_DYNAMODB_PORT), MariaDB $(TEST_MYSQL_PORT) and $(TEST_BINLOG_MYSQL_PORT))"
+	@echo "  make test                    run the test suite on services of its own (DynamoDB Local $(TEST_DYNAMODB_PORT), MariaDB $(TEST_MYSQL_PORT) and $(TEST_BINLOG_MYSQL_PORT), Flink)"
+	@echo "  make test-fast               the edit loop's subset: unit, transforms, each command once (no Flink; about a minute)"
 	@echo "  make local-up                start the rehearsal's services: DynamoDB Local ($(LOCAL_DYNAMODB_PORT)), MariaDB with binlog (3307)"
 	@echo "  make local-down              stop every service the project started (rehearsal's and tests')"
 	@echo "  make local-status            say which of them answer"
@@ -80,10 +89,11 @@ local-status:
 	-python3 scripts/engines.py status flink
 
 test: venv test-services
-	TEST_DYNAMODB_ENDPOINT_URL=$${TEST_DYNAMODB_ENDPOINT_URL:-http://127.0.0.1:$(TEST_DYNAMODB_PORT)} \
-	TEST_MYSQL_URL=$${TEST_MYSQL_URL:-mysql+pymysql://root@127.0.0.1:$(TEST_MYSQL_PORT)/} \
-	TEST_BINLOG_MYSQL_URL=$${TEST_BINLOG_MYSQL_URL:-mysql+pymysql://root@127.0.0.1:$(TEST_BINLOG_MYSQL_PORT)/} \
-	  $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+test-fast: venv
+	scripts/local_services.sh up tests
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS) $(FAST_TESTS)
 
 dynamodb-init: venv
 	$(ETL) init $(ARGS)

@@ -34,7 +34,8 @@ class RetryPolicy:
         return attempts >= self.max_attempts or time.monotonic() - started > self.max_elapsed_seconds
 
     def call(self, fn: Callable[[], T], retryable: Callable[[BaseException], bool],
-             sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
+             sleep: Callable[[float], None] = time.sleep,  # pacing: the backoff between attempts
+             rng: random.Random | None = None,
              on_retry: Callable[[BaseException, int], None] | None = None) -> T:
         """fn() until it returns; an error `retryable` accepts is tried again after a backoff,
         until the policy's bounds are spent (then it is raised); any other is raised at once."""

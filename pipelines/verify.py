@@ -25,7 +25,7 @@ from connectors.mysql.preflight import PreflightError, check_source_tables
 from pipelines import basics, execution, options
 from pipelines.deep_verify import run_deep
 from pipelines.runners import new_pipeline
-from reports import verify_report
+from reports import verify_report, writes
 from schema.entities import item_types_for
 from state.cutover import CutoverStore
 from transforms.counts import CountSourceItems, CountTableItems
@@ -62,8 +62,6 @@ class VerifySettings:
             raise ConfigError("--sample-rate must be greater than 0 and at most 1")
         if self.sample_rate < 1 and not self.deep:
             raise ConfigError("--sample-rate applies to --deep")
-        if self.report_path and not self.deep:
-            raise ConfigError("--report applies to --deep")
         if self.repair and not self.deep:
             raise ConfigError("--repair applies to --deep")
         if self.repair_to != "table" and not self.repair:
@@ -156,8 +154,12 @@ def run(argv: list[str] | None = None) -> int:
         print(f"verify: stopped: {error}", file=sys.stderr)
         return basics.EXIT_CANNOT_RUN
     counts = {record["tp"]: record for record in read_json_lines(settings.results_path)}
-    differing = verify_report.report(item_types_for(settings.tables), counts)
-    return basics.EXIT_DIFFERENCES if differing else basics.EXIT_OK
+    summary = verify_report.build(item_types_for(settings.tables), counts)
+    verify_report.print_report(summary)
+    if settings.report_path:
+        writes.write_json(summary, settings.report_path)
+        print(f"report: {settings.report_path}")
+    return basics.EXIT_OK if summary["ok"] else basics.EXIT_DIFFERENCES
 
 
 if __name__ == "__main__":

@@ -56,7 +56,8 @@ def build(mode: str, item_types: tuple[str, ...], by_type: dict[str, Counter], o
     return report
 
 
-def print_report(report: dict, out=sys.stdout) -> None:
+def print_report(report: dict, out=None) -> None:
+    out = out or sys.stdout  # at call time: a default of sys.stdout would be the one at import, not a redirected one
     rows = [[f"{e['entity']}/{tp}", *(e[k] for k in KINDS)] for tp, e in report["entities"].items()]
     print(format_table(["entity/item", "puts", "deletes", "key moves", "dead letters"], rows), file=out)
     window = report["window"]

@@ -1,4 +1,5 @@
-"""The count verify's table: source and target counts per item type, and the verdict."""
+"""The count verify's report: source and target counts per item type, and the verdict; printed
+as a table and, with `--report`, written as JSON."""
 
 from __future__ import annotations
 
@@ -8,18 +9,22 @@ from reports.text_table import format_table
 from schema.entities import entity_of_item_type
 
 
-def report(item_types: tuple[str, ...], counts: dict[str, dict]) -> int:
-    """Print the table; the number of item types whose counts differ."""
-    rows, differing = [], 0
+def build(item_types: tuple[str, ...], counts: dict[str, dict]) -> dict:
+    entities = {}
     for tp in item_types:
         record = counts.get(tp, {"source": 0, "target": 0})
-        equal = record["source"] == record["target"]
-        differing += not equal
-        rows.append([f"{entity_of_item_type(tp)}/{tp}", record["source"], record["target"],
-                     "equal" if equal else f"DIFFERS by {record['target'] - record['source']:+d}"])
+        entities[tp] = {"entity": entity_of_item_type(tp), "source": record["source"], "target": record["target"],
+                        "difference": record["target"] - record["source"]}
+    differing = sum(1 for e in entities.values() if e["difference"])
+    return {"mode": "counts", "ok": not differing, "differing": differing, "entities": entities}
+
+
+def print_report(report: dict) -> None:
+    rows = [[f"{e['entity']}/{tp}", e["source"], e["target"],
+             "equal" if not e["difference"] else f"DIFFERS by {e['difference']:+d}"]
+            for tp, e in report["entities"].items()]
     print(format_table(["entity/item", "source (live rows)", "target (items)", "result"], rows))
-    if differing:
-        print(f"verify: {differing} item type(s) differ", file=sys.stderr)
+    if report["differing"]:
+        print(f"verify: {report['differing']} item type(s) differ", file=sys.stderr)
     else:
         print("verify: all counts equal")
-    return differing

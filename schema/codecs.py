@@ -5,8 +5,8 @@ boto3's TypeSerializer accepts: str, int, Decimal, bool, None, bytes, list, dict
 `decode` (item value -> row value), so the migration, the verify pipeline and the
 application's repositories all read and write values the same way.
 
-The module is long because it holds the whole contract in one place: twelve small codecs,
-read together with the table below, which they implement row by row.
+Long because: it holds the whole contract in one place: twelve small codecs, read together
+  with the table below, which they implement row by row.
 
 The defined answer for every MySQL type (DESIGN.md §2 for the ones AlgoItny uses):
 

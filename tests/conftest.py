@@ -25,11 +25,26 @@ from sqlalchemy.engine import URL, make_url
 from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
 from connectors.mysql.config import MySQLConfig
+from tests.support.mariadb import MariaDBMissing, ThrowawayMariaDB
 
 DEFAULT_TEST_MYSQL_URL = f"mysql+pymysql://root@127.0.0.1:{os.environ.get('TEST_MYSQL_PORT', '3316')}/"
 DEFAULT_TEST_BINLOG_MYSQL_URL = f"mysql+pymysql://root@127.0.0.1:{os.environ.get('TEST_BINLOG_MYSQL_PORT', '3317')}/"
 DEFAULT_TEST_DYNAMODB = f"http://127.0.0.1:{os.environ.get('TEST_DYNAMODB_PORT', '8100')}"
 START_THEM = "`make test-services` starts the suite's own (or run `make test`)"
+
+
+def pytest_collection_finish(session):
+    """Under `-n N` (make test) each xdist_group's tests run on one worker, in order (pytest.ini:
+    --dist loadgroup): the Flink tests share one cluster, and some modules build a fixture once and
+    use it in order. pytest-xdist marks a grouped test by its id; where the installed pytest and
+    pytest-xdist cannot (setup.py says which), stop instead of running the groups side by side."""
+    if getattr(session.config.option, "loadgroup", False):  # set in an xdist worker under loadgroup
+        lost = [item.nodeid for item in session.items
+                if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+        if lost:
+            raise pytest.UsageError(f"--dist loadgroup did not group {lost[0]} (and {len(lost) - 1} more): this "
+                                    "pytest-xdist cannot group tests on this pytest; install the versions in "
+                                    "constraints.txt (make venv)")
 
 
 def _unavailable(message: str):
@@ -102,6 +117,30 @@ def new_database(mysql_server_url):
     yield from _database_factory(mysql_server_url, "algoitny_it")
 
 
+def _seeded_copies(new_database_factory):
+    """Factory of databases holding the sample data at `scale`: each scale is seeded once (per
+    session, per xdist worker) into a template database that no test touches, and every call gets
+    a copy of it (tests/integration/helpers.py: copy_database)."""
+    from tests.integration.helpers import copy_database, seeded
+
+    templates: dict[int, MySQLConfig] = {}
+
+    def make(scale: int = 1, prefix: str | None = None) -> MySQLConfig:
+        if scale not in templates:
+            templates[scale] = seeded(new_database_factory(f"algoitny_tpl{scale}"), scale)
+        copy = new_database_factory(prefix) if prefix else new_database_factory()
+        return copy_database(templates[scale], copy)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seeded_database(new_database):
+    """Factory: a database on the test server with the sample data at `scale` (default 1), a copy
+    of one seeded once per scale; the copies are dropped at the end with the rest."""
+    return _seeded_copies(new_database)
+
+
 @pytest.fixture(scope="session")
 def binlog_server_url():
     """A MySQL/MariaDB server with the binary log on, for sync (no database selected).
@@ -126,6 +165,27 @@ def binlog_server_url():
 def new_binlog_database(binlog_server_url):
     """Factory: a fresh, empty database on the binlog server; all are dropped at the end."""
     yield from _database_factory(binlog_server_url, "algoitny_sync")
+
+
+@pytest.fixture(scope="session")
+def seeded_binlog_database(new_binlog_database):
+    """seeded_database's twin on the binlog server."""
+    return _seeded_copies(new_binlog_database)
+
+
+@pytest.fixture
+def new_own_binlog_database():
+    """Factory: fresh databases on a MariaDB with the binlog on that is this test's alone
+    (tests/support/mariadb.py), for a test that purges binary logs: on the suite's binlog
+    server that would cut the window of every sync running beside it."""
+    try:
+        server = ThrowawayMariaDB().__enter__()
+    except MariaDBMissing as error:
+        _unavailable(str(error))
+    try:
+        yield from _database_factory(server.url, "algoitny_own")
+    finally:
+        server.__exit__()
 
 
 @pytest.fixture(scope="session")

@@ -29,9 +29,8 @@ its children's items follow:
 - values in the children's keys without such a partition (a progress row's partition comes
   from django_content_type's model): the run stops and says to migrate the children again.
 
-The module is long because its one DoFn's parts share the window's state (the parents as the
-window changes them, the buffered writes a partition read must see): split apart, they would
-hand that state around.
+Long because: its one DoFn's parts share the window's state (the parents as the window changes
+  them, the buffered writes a partition read must see); split apart, they would hand it around.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def wait_active(client, name: str, timeout_seconds: float = 300) -> dict:
             return table
         if time.monotonic() > deadline:
             raise TableCheckError(f"the indexes of table {name} are not ACTIVE after {timeout_seconds:.0f} s")
-        time.sleep(WAIT_DELAY_SECONDS)
+        time.sleep(WAIT_DELAY_SECONDS)  # pacing: polls DescribeTable until the indexes are ACTIVE
 
 
 def create(client, spec: TableSpec, with_stream: bool) -> list[str]:

@@ -110,7 +110,8 @@ class BatchSender:
     """Sends one batch until every item is written or has failed for a stated reason."""
 
     def __init__(self, http, table: str, policy: RetryPolicy = RetryPolicy(), limiter: WriteRateLimiter | None = None,
-                 stats: WriteStats | None = None, sleep: Callable[[float], None] = time.sleep,
+                 stats: WriteStats | None = None,
+                 sleep: Callable[[float], None] = time.sleep,  # pacing: backoff between a batch's attempts
                  rng: random.Random | None = None, consumed_capacity: bool = True):
         """`consumed_capacity`: ask DynamoDB for ReturnConsumedCapacity=TOTAL on every request."""
         self._http = http

@@ -20,7 +20,7 @@ MAX_BATCH_GET_KEYS = 100
 
 
 def signed_call(http, operation: str, policy: RetryPolicy = RetryPolicy(), rng: random.Random | None = None,
-                sleep=time.sleep):
+                sleep=time.sleep):  # pacing: the policy's backoff between attempts
     """request -> answer through the signed transport, parsed by the json module; throttling, 5xx
     answers and dropped connections retried within `policy`'s bounds."""
     rng = rng or random.Random()
@@ -36,7 +36,8 @@ def _retryable(error: BaseException) -> bool:
 
 
 def scan_pages(http, table: str, segment: int, total_segments: int, policy: RetryPolicy = RetryPolicy(),
-               rng: random.Random | None = None, sleep=time.sleep, **scan_args) -> Iterator[list[dict]]:
+               rng: random.Random | None = None, sleep=time.sleep,  # pacing: retry backoff
+               **scan_args) -> Iterator[list[dict]]:
     """Every page of one Scan segment (strongly consistent), as lists of items in DynamoDB JSON.
 
     Sent through the signed transport and parsed by the json module: botocore's response
@@ -49,7 +50,8 @@ def scan_pages(http, table: str, segment: int, total_segments: int, policy: Retr
 
 
 def query_partition(http, table: str, pk: str, policy: RetryPolicy = RetryPolicy(),
-                    rng: random.Random | None = None, sleep=time.sleep) -> Iterator[dict]:
+                    rng: random.Random | None = None,
+                    sleep=time.sleep) -> Iterator[dict]:  # pacing: the policy's backoff between attempts
     """Every item of one partition (strongly consistent), in DynamoDB JSON."""
     request = {"TableName": table, "KeyConditionExpression": "#pk = :pk", "ExpressionAttributeNames": {"#pk": "PK"},
                "ExpressionAttributeValues": {":pk": {"S": pk}}, "ConsistentRead": True}

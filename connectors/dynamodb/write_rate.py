@@ -15,7 +15,7 @@ class WriteRateLimiter:
     """Token bucket in write units per second (one second of burst); `rate` None = unlimited."""
 
     def __init__(self, units_per_second: float | None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep):  # pacing: the wait for write units
         self.rate = units_per_second
         self._clock, self._sleep = clock, sleep
         self._tokens = units_per_second or 0.0
@@ -60,7 +60,8 @@ class AdaptiveWriteRate(WriteRateLimiter):
     """
 
     def __init__(self, ceiling: float | None = None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, decrease: float = 0.7, increase: float = 0.05,
+                 sleep: Callable[[float], None] = time.sleep,  # pacing: the wait for write units
+                 decrease: float = 0.7, increase: float = 0.05,
                  min_step: float = 25.0, window: float = 1.0):
         super().__init__(ceiling, clock, sleep)
         self._ceiling = ceiling

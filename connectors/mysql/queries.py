@@ -110,7 +110,8 @@ def connection_lost(error: sa.exc.DBAPIError) -> bool:
 
 
 def stream_range_with_retries(engine: sa.Engine, source: SourceSpec, key_range: KeyRange,
-                              policy: RetryPolicy = READ_RETRIES, sleep: Callable[[float], None] = time.sleep,
+                              policy: RetryPolicy = READ_RETRIES,
+                              sleep: Callable[[float], None] = time.sleep,  # pacing: backoff before reading on
                               rng: random.Random | None = None,
                               on_retry: Callable[[str], None] | None = None) -> Iterator[dict]:
     """`stream_range`, going on after the last delivered row when the connection drops.

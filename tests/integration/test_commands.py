@@ -28,22 +28,22 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def small_source(new_database):
-    return seeded(new_database())
+def small_source(seeded_database):
+    return seeded_database()
 
 
-def test_dry_run_writes_nothing_and_prints_counts(small_source, new_table_config, tmp_path):
+def test_dry_run_writes_nothing_and_counts_everything(small_source, new_table_config, tmp_path):
     target = new_table_config()
     assert init_table(target, out=io.StringIO()) == 0
     code, out, err = run_cli("migrate", "--dry-run", "--report", str(tmp_path / "r.json"),
                              *connection_flags(small_source, target))
     assert code == 0, err
-    assert "DRY RUN" in out and "users/usr " in out and "write units" in out
     users = execute(small_source, "SELECT COUNT(*) FROM users")[0][0]
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["dry_run"] is True
+    assert report["dry_run"] is True and report["writes"] is None and report["run"]["run_id"] is None
     assert (report["entities"]["usr"]["rows_read"], report["entities"]["usr"]["items"]) == (users, users)
     assert report["entities"]["usr"]["written"] is None
+    assert report["totals"]["write_units"] >= report["totals"]["items"] > users  # priced though not written
     assert scan_all(target) == []
 
 
@@ -53,7 +53,7 @@ def test_dry_run_needs_no_table(small_source, new_table_config):
     assert code == 0, err
 
 
-def test_verify_catches_a_lost_item_and_an_extra_one(small_source, new_table_config):
+def test_verify_catches_a_lost_item_and_an_extra_one(small_source, new_table_config, tmp_path):
     target = new_table_config()
     assert init_table(target, out=io.StringIO()) == 0
     flags = connection_flags(small_source, target)
@@ -65,10 +65,12 @@ def test_verify_catches_a_lost_item_and_an_extra_one(small_source, new_table_con
                                                    "tp": {"S": "tres"}, "dat": {"M": {}}})
     # Items of types the run does not verify are not counted.
     client.put_item(TableName=target.table, Item={"PK": {"S": "USR#999"}, "SK": {"S": "META"}, "tp": {"S": "usr"}})
-    code, out, _ = run_cli("verify", "--entity", "plans,tasks", *flags)
-    assert code == 1
-    assert "plans/plan" in out and "DIFFERS by -1" in out and "DIFFERS by +1" in out
-    assert "users/" not in out
+    code, out, err = run_cli("verify", "--entity", "plans,tasks", "--report", str(tmp_path / "v.json"), *flags)
+    assert code == 1, out + err
+    report = json.loads((tmp_path / "v.json").read_text())
+    assert {tp: e["difference"] for tp, e in report["entities"].items()} == {"plan": -1, "tres": +1}
+    plans = execute(small_source, "SELECT COUNT(*) FROM subscription_plans")[0][0]
+    assert (report["entities"]["plan"]["source"], report["entities"]["plan"]["target"]) == (plans, plans - 1)
 
 
 def test_rows_that_cannot_be_migrated_are_dead_lettered_counted_and_reported(new_database, new_table_config,
@@ -86,9 +88,12 @@ def test_rows_that_cannot_be_migrated_are_dead_lettered_counted_and_reported(new
     assert init_table(target, out=io.StringIO()) == 0
     dead_letter_path = tmp_path / "dead.jsonl"
     code, out, err = run_cli("migrate", "--entity", "problems,jobs", "--dead-letter", str(dead_letter_path),
-                             *connection_flags(source, target))
-    assert code == 1
-    assert str(dead_letter_path) in err and "2 rows/items could not be migrated" in err
+                             "--report", str(tmp_path / "r.json"), *connection_flags(source, target))
+    assert code == 1, out + err
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["dead_letters"] == {"test_cases": {"missing_parent": 1},
+                                      "job_progress_history": {"unknown_content_type": 1}}
+    assert report["totals"]["dead_letters"] == 2
     records = sorted((json.loads(line) for line in dead_letter_path.read_text().splitlines()),
                      key=lambda r: r["key"])
     assert [(r["table"], r["key"]) for r in records] == [("test_cases", 900001), ("job_progress_history", 900002)]
@@ -104,9 +109,12 @@ def test_rows_that_cannot_be_migrated_are_dead_lettered_counted_and_reported(new
 def test_init_is_idempotent_and_names_schema_differences(new_table_config):
     target = new_table_config()
     assert run_cli("init", "--endpoint-url", target.endpoint_url, "--table", target.table)[0] == 0
-    code, out, _ = run_cli("init", "--endpoint-url", target.endpoint_url, "--table", target.table)
-    assert code == 0 and "already exists with the expected schema" in out
-    ttl = clients.client(target).describe_time_to_live(TableName=target.table)["TimeToLiveDescription"]
+    client = clients.client(target)
+    created = client.describe_table(TableName=target.table)["Table"]["CreationDateTime"]
+    code, out, err = run_cli("init", "--endpoint-url", target.endpoint_url, "--table", target.table)
+    assert code == 0, out + err
+    assert client.describe_table(TableName=target.table)["Table"]["CreationDateTime"] == created  # left as it was
+    ttl = client.describe_time_to_live(TableName=target.table)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
 
     other = new_table_config()
@@ -124,8 +132,7 @@ def test_init_is_idempotent_and_names_schema_differences(new_table_config):
 
 def test_streams_on_request_on_a_local_endpoint(new_table_config):
     plain, streamed = new_table_config(), new_table_config()
-    code, out, _ = run_cli("init", "--endpoint-url", plain.endpoint_url, "--table", plain.table)
-    assert code == 0 and "no stream on this table" in out
+    assert run_cli("init", "--endpoint-url", plain.endpoint_url, "--table", plain.table)[0] == 0
     assert run_cli("init", "--stream", "--endpoint-url", streamed.endpoint_url, "--table", streamed.table)[0] == 0
     client = clients.client(plain)
     assert not client.describe_table(TableName=plain.table)["Table"].get("StreamSpecification")
@@ -155,13 +162,14 @@ def test_passwords_never_appear_in_output(small_source, new_table_config):
         bad = url.set(password=password + "-wrong").render_as_string(hide_password=False)
         target = new_table_config()
         env = {**os.environ, "MYSQL_URL": good}
-        for args, expected_code in ((["migrate", "--dry-run", "--entity", "plans", "--verbose"], 0),
-                                    (["migrate", "--dry-run", "--mysql-url", bad], 2),
-                                    (["verify", "--mysql-url", bad], 2)):
+        refused = f"Access denied for user '{user}'"  # the wrong password, not any other failure
+        for args, expected_code, says in ((["migrate", "--dry-run", "--entity", "plans", "--verbose"], 0, "***"),
+                                          (["migrate", "--dry-run", "--mysql-url", bad], 2, refused),
+                                          (["verify", "--mysql-url", bad], 2, refused)):
             done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "algoitny-etl"), *args,
                                    "--endpoint-url", target.endpoint_url, "--table", target.table],
                                   env=env, capture_output=True, text=True, timeout=300)
-            assert done.returncode == expected_code, done.stderr
+            assert done.returncode == expected_code and says in done.stdout + done.stderr, done.stdout + done.stderr
             assert password not in done.stdout + done.stderr
             assert "***" in done.stdout + done.stderr
     finally:
@@ -241,6 +249,6 @@ def test_no_folder_is_left_behind_by_a_run_that_ends_or_fails(small_source, new_
     with FaultProxy(target.endpoint_url, FaultPlan(refuse="ResourceNotFoundException")) as proxy:
         code, out, err = run_cli("migrate", "--entity", "plans", "--mysql-url", small_source.url, "--endpoint-url",
                                  proxy.url, "--table", target.table)
-    assert code == 2, out + err
+    assert code == 2 and "migrate: stopped: DynamoDB refused a BatchWriteItem" in err, out + err  # mid-run, not before
     assert list(system_temp.iterdir()) == []
     assert [p.name for p in (tmp_path / "dead-letters").iterdir()] == []

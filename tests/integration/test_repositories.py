@@ -425,7 +425,7 @@ def test_repositories_read_what_the_migration_wrote(migrated):
     assert UsageLogRepository(table).get_daily_usage_count(busiest["user_id"], "hint") == busiest["n"]
 
 
-def test_what_the_repositories_write_passes_deep_verify(new_database, new_table_config):
+def test_what_the_repositories_write_passes_deep_verify(new_database, new_table_config, tmp_path):
     """Write through the repositories, put the same rows in MySQL, and deep-verify them."""
     target = new_table_config("repover")
     assert init_table(target, out=io.StringIO()) == 0
@@ -462,7 +462,9 @@ def test_what_the_repositories_write_passes_deep_verify(new_database, new_table_
         for entry in entries:
             insert("search_history", entry)
     engine.dispose()
-    code, out, err = run_cli("verify", "--deep", "--entity", "users,problems,history",
-                             *connection_flags(source, target))
+    code, out, err = run_cli("verify", "--deep", "--entity", "users,problems,history", "--report",
+                             str(tmp_path / "r.json"), *connection_flags(source, target))
     assert code == 0, out + err
-    assert "usr_gid" in out and "verify --deep: every item is ok" in out
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["ok"] and {tp: e["ok"] for tp, e in report["entities"].items()} == {
+        "usr": 5, "usr_gid": 2, "prob": 1, "tc": 2, "hist": 1}

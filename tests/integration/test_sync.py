@@ -9,11 +9,11 @@ change that cannot be written (dead letter, checkpoint stays); the watermark mod
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -21,25 +21,47 @@ import dataclasses
 from types import MappingProxyType
 
 from connectors.dynamodb import clients
+from connectors.mysql.binlog import start_marks
 from sample_data.activity import burst
 from schema.codecs import TEXT
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
 from schema.spec import Join, attributes
 from schema.state_items import lease_key
 from state.sync_checkpoints import SyncState
-from tests.integration.helpers import connection_flags, execute, new_table, run_cli, scan_all, seeded
+from tests.integration.helpers import (
+    connection_flags, copy_database, copy_items, count_type, execute, new_table, run_cli, scan_all, seeded,
+    start_migrate, wait_until, wait_while_running,
+)
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def migrated(new_binlog_database, new_table_config):
-    """A seeded source on the binlog server, migrated into a fresh table (which records the checkpoint)."""
-    source = seeded(new_binlog_database())
-    target = new_table(new_table_config, "sync")
+@pytest.fixture(scope="module")
+def migrated_once(seeded_binlog_database, new_table_config):
+    """The sample data on the binlog server, migrated by the tool (which records the checkpoints)."""
+    source = seeded_binlog_database()
+    target = new_table(new_table_config, "synctpl")
     code, out, err = run_cli("migrate", *connection_flags(source, target))
     assert code == 0, err
-    assert "sync checkpoint of" in out
+    checkpoints = SyncState(target).checkpoints()
+    assert set(checkpoints) == set(SOURCE_SPECS) and all(c.binlog for c in checkpoints.values()), checkpoints
+    return source, target
+
+
+@pytest.fixture
+def migrated(migrated_once, new_binlog_database, new_table_config):
+    """A migrated source of this test's own, as migrate leaves it, in a second instead of a pipeline
+    run: a copy of migrated_once's database and of its table's items, and the sync checkpoints
+    recorded through the tool's own state store at the copy's start marks (taken after the copy,
+    as migrate takes them before it reads)."""
+    template_source, template_target = migrated_once
+    source = copy_database(template_source, new_binlog_database())
+    target = new_table(new_table_config, "sync")
+    assert copy_items(template_target, target) == len(scan_all(template_target)) > 0
+    position, watermarks, no_binlog = start_marks(source, [(t, s.key, s.key_is_integer)
+                                                           for t, s in SOURCE_SPECS.items()])
+    assert position is not None, no_binlog
+    SyncState(target).record_migrated(tuple(SOURCE_SPECS), position, watermarks, f"copy-of-{template_target.table}")
     return source, target
 
 
@@ -130,17 +152,20 @@ def test_a_burst_of_activity_syncs_clean_and_a_second_sync_changes_nothing(migra
     assert snapshot(target) == before
 
 
-def test_changes_made_while_migrate_reads_are_carried_by_the_first_sync(new_binlog_database, new_table_config):
-    source = seeded(new_binlog_database(), scale=2)
+def test_changes_made_while_migrate_reads_are_carried_by_the_first_sync(seeded_binlog_database, new_table_config,
+                                                                          tmp_path):
+    source = seeded_binlog_database(scale=2)
     target = new_table(new_table_config, "sync")
-    migrate = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "migrate", "--rows-per-range", "50",
-                                "--max-write-rate", "150", *connection_flags(source, target)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=os.getcwd())
-    time.sleep(3)
-    assert migrate.poll() is None, "the migration ended before the application could write"
-    burst(source, 300, seed=5)  # while it reads: some rows it has read, some it has not
+    migrate = start_migrate("--rows-per-range", "50", "--max-write-rate", "150", "--report",
+                            str(tmp_path / "m.json"), *connection_flags(source, target))
+    # Some key ranges written, the run still going: the burst lands on rows it has read and on rows it has not.
+    wait_while_running(migrate, lambda: count_type(target, "mig_done") >= 2, what="two key ranges were written")
+    burst(source, 300, seed=5)
+    done_by_then = count_type(target, "mig_done")
+    assert migrate.poll() is None, "the migration ended during the burst: not every change was made while it ran"
     out, _ = migrate.communicate(timeout=300)
     assert migrate.returncode == 0, out
+    assert done_by_then < json.loads((tmp_path / "m.json").read_text())["run"]["ranges"]
     code, out, err = sync(source, target)
     assert code == 0, out + err
     deep_verify_is_clean(source, target)
@@ -152,12 +177,10 @@ def test_two_syncs_at_once_one_works_and_one_is_skipped(migrated):
     first = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "sync", "--max-write-rate", "200",
                               *connection_flags(source, target)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, cwd=os.getcwd())
-    deadline = time.monotonic() + 60
-    while item(target, lease_key()["PK"], lease_key()["SK"]) is None:
-        assert first.poll() is None and time.monotonic() < deadline, "the first sync never took the lease"
-        time.sleep(0.05)
+    wait_while_running(first, lambda: item(target, lease_key()["PK"], lease_key()["SK"]) is not None, 60,
+                       "the first sync took the lease")
     code, out, err = sync(source, target)
-    assert code == 3 and "holds the lease" in err
+    assert code == 3, out + err  # 3: another run holds the lease; this one did nothing
     out, _ = first.communicate(timeout=300)
     assert first.returncode == 0, out
     assert item(target, lease_key()["PK"], lease_key()["SK"]) is None  # released
@@ -174,29 +197,35 @@ def test_ddl_in_another_database_of_the_server_is_not_ours(migrated, new_binlog_
     deep_verify_is_clean(source, target)
 
 
-def test_dry_run_writes_nothing_and_advances_nothing(migrated):
+def test_dry_run_writes_nothing_and_advances_nothing(migrated, tmp_path):
     source, target = migrated
     burst(source, 200, seed=9)
     checkpoints = SyncState(target).checkpoints()
     before = snapshot(target)
-    code, out, err = sync(source, target, "--dry-run")
+    code, out, err = sync(source, target, "--dry-run", "--report", str(tmp_path / "dry.json"))
     assert code == 0, out + err
-    assert "DRY RUN" in out
+    report = json.loads((tmp_path / "dry.json").read_text())
+    assert report["dry_run"] is True and report["checkpoint_advanced"] is False and report["writes"] is None
+    assert report["totals"]["puts"] > 0  # it worked the window out, and wrote none of it
     assert snapshot(target) == before and SyncState(target).checkpoints() == checkpoints
     assert sync(source, target)[0] == 0
     deep_verify_is_clean(source, target)
 
 
-def test_a_change_that_cannot_be_written_keeps_the_checkpoint(new_binlog_database, new_table_config, tmp_path):
-    source = seeded(new_binlog_database())
+def test_a_change_that_cannot_be_written_keeps_the_checkpoint(seeded_binlog_database, new_table_config, tmp_path):
+    source = seeded_binlog_database()
     execute(source, "ALTER TABLE problems MODIFY metadata LONGTEXT NOT NULL")
     target = new_table(new_table_config, "sync")
     assert run_cli("migrate", *connection_flags(source, target))[0] == 0
     execute(source, "UPDATE problems SET metadata = '{broken' WHERE id = 2",
             "UPDATE problems SET title = 'fine' WHERE id = 3")
     checkpoints = SyncState(target).checkpoints()
-    code, out, err = sync(source, target, "--dead-letter", str(tmp_path / "dead.jsonl"))
-    assert code == 1 and "the checkpoint stays" in err
+    code, out, err = sync(source, target, "--dead-letter", str(tmp_path / "dead.jsonl"), "--report",
+                          str(tmp_path / "s.json"))
+    assert code == 1, out + err
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert report["checkpoint_advanced"] is False and report["totals"]["dead_letters"] == 1
+    assert report["dead_letter_file"] == str(tmp_path / "dead.jsonl")
     assert [json.loads(line)["key"] for line in (tmp_path / "dead.jsonl").open()] == [2]
     assert SyncState(target).checkpoints() == checkpoints
     assert item(target, f"PROB#{execute(source, 'SELECT platform FROM problems WHERE id = 3')[0][0]}#1003")[
@@ -209,9 +238,10 @@ def test_a_change_that_cannot_be_written_keeps_the_checkpoint(new_binlog_databas
 
 def test_what_sync_refuses(migrated, new_binlog_database, new_table_config, binlog_server_url):
     source, target = migrated
+    absent = new_table_config("fresh").table
     code, _, err = run_cli("sync", "--entity", "users", "--mysql-url", source.url, "--endpoint-url",
-                           target.endpoint_url, "--table", new_table_config("fresh").table)
-    assert code == 2  # no such table yet
+                           target.endpoint_url, "--table", absent)
+    assert code == 2 and f"table {absent} at " in err and "does not exist; run `algoitny-etl init`" in err, err
     fresh = new_table(new_table_config, "sync")
     code, _, err = sync(source, fresh, "--entity", "users")
     assert code == 2 and "no sync checkpoint for users" in err and "migrate" in err
@@ -223,26 +253,45 @@ def test_what_sync_refuses(migrated, new_binlog_database, new_table_config, binl
     assert code == 2 and "users.nickname" in err
 
 
-def test_a_purged_checkpoint_stops_the_run(migrated):
-    source, target = migrated
-    execute(source, "FLUSH BINARY LOGS")
-    current = execute(source, "SHOW MASTER STATUS")[0][0]
-    execute(source, f"PURGE BINARY LOGS TO '{current}'")
+def test_a_purged_checkpoint_stops_the_run(new_own_binlog_database, new_table_config):
+    """On a server of its own: purging the binary logs would cut every other sync's window."""
+    source = seeded(new_own_binlog_database())
+    target = new_table(new_table_config, "sync")
+    assert run_cli("migrate", *connection_flags(source, target))[0] == 0
+    checkpoints = SyncState(target).checkpoints()
+    needed = {c.binlog["file"] for c in checkpoints.values()}
+
+    def purged() -> bool:
+        # MariaDB keeps a log until InnoDB has checkpointed its transactions (PURGE skips it, with
+        # only a warning): purge again until the log the checkpoints need is gone.
+        execute(source, "FLUSH BINARY LOGS")
+        current = execute(source, "SHOW MASTER STATUS")[0][0]
+        execute(source, f"PURGE BINARY LOGS TO '{current}'")
+        return not needed & {row[0] for row in execute(source, "SHOW BINARY LOGS")}
+
+    wait_until(purged, 60, "the binary log the checkpoints need was purged")
     code, out, err = sync(source, target)
     assert code == 2 and "no longer has" in err and "migrate" in err
+    assert SyncState(target).checkpoints() == checkpoints  # never skipped past silently
 
 
-def test_the_watermark_mode_carries_inserts_and_updates(new_database, new_table_config, tmp_path):
-    source = seeded(new_database())  # the server whose binlog is off
+def test_the_watermark_mode_carries_inserts_and_updates(seeded_database, new_table_config, tmp_path):
+    source = seeded_database()  # the server whose binlog is off
     target = new_table(new_table_config, "sync")
     code, out, err = run_cli("migrate", "--entity", "users,usage", *connection_flags(source, target))
-    assert code == 0 and "no binlog position for sync" in out
+    assert code == 0, out + err
+    checkpoints = SyncState(target).checkpoints()  # no binlog position to record here; watermarks only
+    assert {t: (c.binlog, bool(c.watermark)) for t, c in checkpoints.items()} == {"users": (None, True),
+                                                                                    "usage_logs": (None, True)}
     code, _, err = sync(source, target, "--entity", "users,usage")
     assert code == 2 and "against a server with the binlog on" in err
-    time.sleep(1.1)  # updated_at strictly after the watermark's second
-    execute(source, "UPDATE users SET name = 'watermarked', updated_at = UTC_TIMESTAMP(6) WHERE id = 3",
+    # A row changed in the watermark's own second is carried (the load may have read it just before):
+    # updated_at at exactly that second, no waiting for the clock.
+    since = SyncState(target).checkpoints()["users"].watermark["since"]
+    at_the_mark = dt.datetime.fromtimestamp(since, dt.timezone.utc).replace(tzinfo=None)
+    execute(source, "UPDATE users SET name = 'watermarked', updated_at = :at WHERE id = 3",
             "INSERT INTO usage_logs (user_id, action, problem_id, metadata, created_at) "
-            "VALUES (3, 'hint', NULL, '{}', UTC_TIMESTAMP(6))")
+            "VALUES (3, 'hint', NULL, '{}', UTC_TIMESTAMP(6))", at=at_the_mark)
     code, out, err = sync(source, target, "--entity", "users,usage", "--changes", "watermark", "--lookback-seconds",
                           "0", "--report", str(tmp_path / "wm.json"))
     assert code == 0, out + err
@@ -254,7 +303,7 @@ def test_the_watermark_mode_carries_inserts_and_updates(new_database, new_table_
     assert code == 0, out + err
 
 
-def test_a_join_added_to_a_spec_is_followed_by_sync(new_binlog_database, new_table_config, monkeypatch):
+def test_a_join_added_to_a_spec_is_followed_by_sync(seeded_binlog_database, new_table_config, monkeypatch):
     """Joins come from the specs alone: give history items their user's email through a new join,
     and a changed email reaches every history item of that user, with no change to sync."""
     history = SOURCE_SPECS["search_history"]
@@ -263,7 +312,7 @@ def test_a_join_added_to_a_spec_is_followed_by_sync(new_binlog_database, new_tab
     hist = ITEM_SPECS["hist"]
     monkeypatch.setitem(ITEM_SPECS, "hist", dataclasses.replace(
         hist, attributes=hist.attributes + attributes(("uem", "user_email", TEXT))))
-    source = seeded(new_binlog_database())
+    source = seeded_binlog_database()
     target = new_table(new_table_config, "sync")
     flags = ["--entity", "users,history", *connection_flags(source, target)]
     assert run_cli("migrate", *flags)[0] == 0

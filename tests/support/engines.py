@@ -70,7 +70,7 @@ class FlinkCluster:
         deadline = time.monotonic() + timeout
         while any(j["state"] not in ("FINISHED", "FAILED", "CANCELED") for j in _get("/jobs/overview")["jobs"]):
             assert time.monotonic() < deadline, "a Flink job would not cancel"
-            time.sleep(0.5)
+            time.sleep(0.5)  # pacing: polls the REST API until every job has ended
 
     @staticmethod
     def failures(job_id: str) -> list[str]:
@@ -105,4 +105,4 @@ class FlinkCluster:
         deadline = time.monotonic() + timeout
         while len(self.taskmanagers()) != TASKMANAGERS:
             assert time.monotonic() < deadline, f"Flink has {len(self.taskmanagers())} TaskManagers, not {TASKMANAGERS}"
-            time.sleep(0.5)
+            time.sleep(0.5)  # pacing: polls the REST API until the new TaskManagers registered

@@ -169,7 +169,7 @@ class FaultProxy:
         while self._running.is_set():
             if self.in_outage():
                 self._close_listener()
-                time.sleep(0.05)
+                time.sleep(0.05)  # pacing: during an outage, looks 20 times a second whether it is over
                 continue
             if self._listener is None:
                 self._open_listener()
@@ -250,7 +250,7 @@ class _Handler(BaseHTTPRequestHandler):
                                       "message": "injected"})
         if disturbed and proxy.roll(plan.latency_rate):
             proxy.counts.count("latency")
-            time.sleep(plan.latency_seconds)
+            time.sleep(plan.latency_seconds)  # pacing: the injected latency itself
         if disturbed and operation == "BatchWriteItem" and proxy.roll(plan.unprocessed):
             proxy.counts.count("unprocessed")
             return self._partial_batch(body)

@@ -52,7 +52,7 @@ class WorkerPool:
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", self.port)) == 0:
                     return self
-            time.sleep(0.2)
+            time.sleep(0.2)  # pacing: polls the pool's port until it listens
         self.__exit__()
         raise RuntimeError(f"the worker pool did not listen on port {self.port} within 60 s")
 
