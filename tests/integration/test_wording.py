@@ -191,11 +191,11 @@ def test_sync_says_its_window_its_changes_and_where_the_table_stands(source, tar
     has_line(out, r"binlog (.+) -> \1: 0 row changes applied \(0 already .+\), lag none \(nothing new\), \d+\.\d s")
 
     state = SyncState(target)
-    assert state.take_lease("someone-else", 60) is None
+    assert state.lease.take("someone-else", 60) is None
     try:
         code, out, err = run_cli("sync", *flags)
     finally:
-        state.release_lease("someone-else")
+        state.lease.release("someone-else")
     assert code == 3, out + err
     has_line(err, r"sync: another run holds the lease \(someone-else, until \S+\); this run did nothing "
                   r"\(exit 3: skipped\)")
