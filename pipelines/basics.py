@@ -54,6 +54,18 @@ def tables_for(args: argparse.Namespace) -> tuple[str, ...]:
         raise ConfigError(str(error)) from None
 
 
+class NoBeamFlags:
+    """The options of a run given no Beam flags, read without importing Beam: Beam's defaults (no
+    --temp_location, one worker). A command that may have nothing to do (sync) decides that first
+    and imports Beam only to run a pipeline, where these become PipelineOptions([])."""
+
+    def get_all_options(self) -> dict:
+        return {}
+
+
+NO_BEAM_FLAGS = NoBeamFlags()
+
+
 def worker_count(options: PipelineOptions) -> int:
     """Workers the runner will run (the DirectRunner's worker count, else Dataflow's), at least 1."""
     values = options.get_all_options()

@@ -20,30 +20,26 @@ import datetime as _dt
 import sys
 import time
 from dataclasses import dataclass
-
-import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
+from typing import TYPE_CHECKING
 
 from connectors.dynamodb.admin import TableCheckError, check_table_ready
-from connectors.dynamodb.beam_io import WriterSettings, WriteToDynamoDB
+from connectors.dynamodb.batch_writer import WriterSettings
 from connectors.dynamodb.config import DynamoDBConfig
-from state.lease import LeaseKeeper
-from state.sync_checkpoints import Checkpoint, SyncState
 from connectors.errors import ConfigError, RunStopped
-from connectors.files.json_lines import WriteJsonLines, read_json_lines, remove_if_empty
 from connectors.mysql import binlog, engines
-from connectors.mysql.beam_io import BinlogWindow, ReadBinlogWindow, ReadChangedRows
 from connectors.mysql.binlog import BinlogPosition
+from connectors.mysql.binlog_positions import BinlogWindow
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.preflight import PreflightError, check_source_tables
-from pipelines import basics, execution, options
-from pipelines.runners import new_pipeline
+from pipelines import basics, options
 from reports import sync_report, writes
-from schema.compression import AS_NEEDED
 from schema.entities import SOURCE_SPECS, item_types_for, tables_read_with
 from schema.state_items import new_run_id
-from transforms.sync_changes import ApplyChanges
-from transforms.to_items import ToItems
+from state.lease import LeaseKeeper
+from state.sync_checkpoints import Checkpoint, SyncState
+
+if TYPE_CHECKING:  # annotations only: Beam is imported when a window holds something to carry
+    from apache_beam.options.pipeline_options import PipelineOptions
 
 DESCRIPTION = "carry MySQL's changes since the last run (binary log) to the table; run it on a schedule"
 FLAGS = (options.SOURCE, options.TARGET, options.ENTITY, options.DRY_RUN,
@@ -120,51 +116,10 @@ def binlog_window(settings: SyncSettings, checkpoints: dict[str, Checkpoint]) ->
     return BinlogWindow(start, end, tables_read_with(settings.tables))
 
 
-def build_binlog_pipeline(p: beam.Pipeline, settings: SyncSettings, window: BinlogWindow,
-                          checkpoints: dict[str, Checkpoint]) -> None:
-    orders = {t: BinlogPosition.from_record(c.binlog).order() for t, c in checkpoints.items()}
-    applied = (p | "ReadBinlog" >> ReadBinlogWindow(settings.mysql, window)
-               | "Apply" >> ApplyChanges(settings.mysql, settings.dynamo, settings.now, orders, settings.dry_run,
-                                         settings.writer))
-    _ = applied["dead_letter"] | "WriteDeadLetters" >> WriteJsonLines(settings.dead_letter_path)
-    _ = applied["summary"] | "WriteSummary" >> WriteJsonLines(settings.summary_path)
-
-
-def _summary_record(element) -> dict:
-    (tp, kind), count = element
-    counts = [[tp, kind, count]] + ([["", "events", count]] if kind == "puts" else [])
-    return {"counts": counts}
-
-
-def _dead_letter_type(record: dict) -> str:
-    return record.get("tp") or SOURCE_SPECS[record["table"]].items[0]
-
-
-def build_watermark_pipeline(p: beam.Pipeline, settings: SyncSettings, checkpoints: dict[str, Checkpoint]) -> None:
-    items, dead, summaries = [], [], []  # summaries: ((item type, kind), 1) pairs
-    for table in settings.tables:
-        mark = checkpoints[table].watermark
-        since = _dt.datetime.fromtimestamp(mark["since"] - settings.lookback_seconds, _dt.timezone.utc).replace(
-            tzinfo=None)
-        mapped = (p | f"Read {table}" >> ReadChangedRows(settings.mysql, table, since, mark.get("max_id"))
-                  | f"Map {table}" >> ToItems(table, settings.now, AS_NEEDED))
-        items.append(mapped.items)
-        dead.append(mapped.dead_letter)
-    encoded = items | "AllItems" >> beam.Flatten()
-    summaries.append(encoded | "PutType" >> beam.Map(lambda item: ((item.tp, "puts"), 1)))
-    if not settings.dry_run:
-        dead.append(encoded | "Write" >> WriteToDynamoDB(settings.dynamo, settings.writer))
-    dead_letters = dead | "AllDeadLetters" >> beam.Flatten()
-    summaries.append(dead_letters | "DeadType" >> beam.Map(lambda d: ((_dead_letter_type(d), "dead_letters"), 1)))
-    _ = dead_letters | "WriteDeadLetters" >> WriteJsonLines(settings.dead_letter_path)
-    _ = (summaries | "AllCounts" >> beam.Flatten() | "Sum" >> beam.CombinePerKey(sum)
-         | "SummaryRecord" >> beam.Map(_summary_record) | "WriteSummary" >> WriteJsonLines(settings.summary_path))
-
-
 def run(argv: list[str] | None = None) -> int:
     try:
         args, beam_args = options.parse("algoitny-etl sync", DESCRIPTION, argv, FLAGS, epilog=EXIT_CODES)
-        pipeline_options = execution.beam_options(args, beam_args)
+        pipeline_options = _beam_options(args, beam_args) if beam_args else basics.NO_BEAM_FLAGS
         settings = settings_from(args, pipeline_options)
         check_table_ready(settings.dynamo)
         check_source_tables(settings.mysql, settings.tables)
@@ -192,6 +147,19 @@ def run(argv: list[str] | None = None) -> int:
         return code
 
 
+def _beam_options(args, beam_args: list[str]) -> PipelineOptions:
+    from pipelines import execution  # Beam: only when Beam flags are given
+
+    return execution.beam_options(args, beam_args)
+
+
+def _pipelines():
+    """sync's Beam half, imported only when a window holds something to carry."""
+    from pipelines import sync_pipelines
+
+    return sync_pipelines
+
+
 def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncState, owner: str,
          lease: LeaseKeeper) -> tuple[int, dict]:
     """One window: (exit code, report)."""
@@ -203,7 +171,7 @@ def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncS
         span = {"from": str(window.start), "to": str(window.end)}
         print(f"sync {', '.join(settings.tables)}: binlog {window.start} -> {window.end}"
               + (" (DRY RUN: nothing is written)" if settings.dry_run else ""))
-        build = (lambda p: build_binlog_pipeline(p, settings, window, checkpoints)) \
+        build = (lambda p: _pipelines().build_binlog_pipeline(p, settings, window, checkpoints)) \
             if window.start.order() < window.end.order() else None
         new_marks = {t: Checkpoint(t, window.end.as_record(), c.watermark, c.version + 1, settings.now,
                                    settings.run_id) for t, c in checkpoints.items()}
@@ -215,18 +183,12 @@ def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncS
                 "to": _dt.datetime.fromtimestamp(settings.now, _dt.timezone.utc).isoformat()}
         print(f"sync {', '.join(settings.tables)}: watermark mode, rows changed since {span['from']} "
               f"(less {settings.lookback_seconds} s of look-back)")
-        build = lambda p: build_watermark_pipeline(p, settings, checkpoints)  # noqa: E731
+        build = lambda p: _pipelines().build_watermark_pipeline(p, settings, checkpoints)  # noqa: E731
         new_marks = {t: Checkpoint(t, c.binlog, marks[t], c.version + 1, settings.now, settings.run_id)
                      for t, c in checkpoints.items()}
     records, dead, write_figures = [], 0, None
     if build is not None:
-        pipeline = new_pipeline(pipeline_options)
-        build(pipeline)
-        result = execution.run_pipeline(pipeline)
-        records = read_json_lines(settings.summary_path)
-        dead = len(read_json_lines(settings.dead_letter_path))
-        if not settings.dry_run:
-            write_figures = writes.writes(execution.counters(result), settings.writer.consumed_capacity)
+        records, dead, write_figures = _pipelines().run_window(settings, pipeline_options, build)
     by_type, overall, last_commit = sync_report.summarize(records)
     advance = not settings.dry_run and (not dead or settings.advance_past_dead_letters)
     if advance:
@@ -245,8 +207,6 @@ def sync(settings: SyncSettings, pipeline_options: PipelineOptions, state: SyncS
               + ("; the checkpoint advanced past them (--advance-past-dead-letters)" if advance else
                  "; the checkpoint stays, so the next run tries this window again"), file=sys.stderr)
         return basics.EXIT_DIFFERENCES, report
-    if build is not None:
-        remove_if_empty(settings.dead_letter_path)
     if not settings.dry_run:
         print("sync: the table is in step with the source up to " + span["to"])
     return basics.EXIT_OK, report

@@ -5,8 +5,7 @@ An operator reads them to see a run fighting for capacity."""
 from __future__ import annotations
 
 import json
-
-from apache_beam.io.filesystems import FileSystems
+import os
 
 from connectors import metrics
 
@@ -31,6 +30,15 @@ def describe(figures: dict) -> str:
 
 
 def write_json(report: dict, path: str) -> None:
-    """A command's report as JSON, on any Beam filesystem (`--report`)."""
+    """A command's report as JSON (`--report`): a local file, or on any Beam filesystem (s3://...),
+    Beam imported only then (a sync with nothing to do imports no Beam)."""
+    data = json.dumps(report, indent=1, sort_keys=True).encode("utf-8")
+    if "://" not in path:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return
+    from apache_beam.io.filesystems import FileSystems
+
     with FileSystems.create(path) as handle:
-        handle.write(json.dumps(report, indent=1, sort_keys=True).encode("utf-8"))
+        handle.write(data)

@@ -9,7 +9,6 @@ its engine in setup() on the worker, from the factory it was given (by default
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Callable
 
 import apache_beam as beam
@@ -19,7 +18,8 @@ from apache_beam.metrics import Metrics
 from connectors import metrics
 from connectors.files.progress import ProgressFile
 from connectors.mysql import engines
-from connectors.mysql.binlog import BinlogPosition, read_window
+from connectors.mysql.binlog import read_window
+from connectors.mysql.binlog_positions import BinlogWindow
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.key_ranges import DEFAULT_ROWS_PER_RANGE, KeyRange, RangeEnd, split_key_ranges
 from connectors.mysql.queries import stream_changed, stream_range_with_retries
@@ -184,15 +184,6 @@ class ReadChangedRows(beam.PTransform):
         return (pbegin
                 | "Table" >> beam.Create([self._table], reshuffle=False)
                 | "ReadChanged" >> beam.ParDo(ReadChangedRowsFn(self._mysql_config, self._since, self._after_key)))
-
-
-@dataclass(frozen=True)
-class BinlogWindow:
-    """What one sync run reads: the source tables' changes between two binlog positions."""
-
-    start: BinlogPosition
-    end: BinlogPosition
-    tables: frozenset[str]
 
 
 class ReadBinlogWindowFn(beam.DoFn):

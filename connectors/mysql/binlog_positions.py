@@ -1,13 +1,25 @@
 """Where the source's binary log stands, and how far a checkpoint is behind it (no Beam here):
-what cutover, rollback, deep verify and status ask of the server without reading the log."""
+what cutover, rollback, deep verify and status ask of the server without reading the log; and
+the window between two positions that one sync run reads."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from connectors.mysql.binlog import BinlogPosition, check_server, current_position
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.engines import engine as make_engine
+
+
+@dataclass(frozen=True)
+class BinlogWindow:
+    """What one sync run reads: the source tables' changes between two binlog positions."""
+
+    start: BinlogPosition
+    end: BinlogPosition
+    tables: frozenset[str]
 
 
 def position_now(config: MySQLConfig) -> BinlogPosition:

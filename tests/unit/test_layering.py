@@ -131,3 +131,18 @@ def test_check_reads_work_loads_no_beam():
     code = ("import sys, pipelines.read_parity, reports.read_parity_report, repositories.shadow, "
             "repositories.parity; sys.exit(int('apache_beam' in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+@pytest.mark.parametrize("modules", [
+    "pipelines.cli, pipelines.status",  # status answers from the state items alone
+    "pipelines.sync, pipelines.reverse_sync",  # a sync with nothing to carry builds no pipeline
+])
+def test_commands_that_may_run_no_pipeline_load_no_beam_until_they_do(modules):
+    """A scheduled run with nothing to do, and status, answer in about a second: importing Beam
+    alone takes over one (bench/RESULTS.md). sync imports its Beam half (pipelines/sync_pipelines.py)
+    only when a window holds something."""
+    import subprocess
+    import sys
+
+    code = f"import sys, {modules}; sys.exit(int('apache_beam' in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
