@@ -84,6 +84,14 @@ def test_the_documented_grants_run_every_command(source, new_table_config, tmp_p
                         ["replay", str(dead)]):
             code, out, err = run_cli(*command, *flags)
             assert code == (1 if command[0] == "replay" else 0), (command, out + err)  # the row is gone now
+        # the cut-over and the way back, as the same user: the INSERT/UPDATE/DELETE/ALTER grants
+        for command in (["status"], ["cutover", "--quiet-seconds", "1", "--check-reads-sample", "2", "--sample", "5"]):
+            code, out, err = run_cli(*command, *flags)
+            assert code == 0, (command, out + err)
+        app_burst(clients.table_resource(DynamoDBConfig(table=target.table, endpoint_url=target.endpoint_url)), 1)
+        for command in (["reverse-sync"], ["verify", "--deep"], ["rollback", "--sample", "5"]):
+            code, out, err = run_cli(*command, *flags)
+            assert code == 0, (command, out + err)
     finally:
         etl.drop()
 
