@@ -32,6 +32,7 @@ class AppActivity:
         self._known_users = [u["user_id"] for u in self.users.list_users(limit=50)[0]]
         self._problems = self.problems.list_completed_problems(limit=20)[0]  # listings are Scans: once
         self._signed_up: list[int] = []
+        self._active: set[int] = set()  # users with history or usage: never deleted (see delete_new_user)
 
     def _unique(self) -> str:
         self._serial += 1
@@ -55,6 +56,7 @@ class AppActivity:
         if user is not None:
             self.users.get_user_by_email(user["email"].upper())  # a login in another letter case
             self.usage.consume(user_id, self._rng.choice(("hint", "execution")), limit=5)
+            self._active.add(user_id)
 
     def change_email(self) -> None:
         self.users.update_user(self._user(), {"email": f"moved.{self._unique()}@example.org"})
@@ -68,9 +70,10 @@ class AppActivity:
     def search(self) -> None:
         if not self._problems:
             return
-        problem = self._rng.choice(self._problems)
+        problem, user_id = self._rng.choice(self._problems), self._user()
+        self._active.add(user_id)
         self.history.create_history({
-            "user_id": self._user(), "problem_id": problem["id"], "platform": problem["platform"],
+            "user_id": user_id, "problem_id": problem["id"], "platform": problem["platform"],
             "problem_number": problem["problem_id"], "problem_title": problem["title"], "language": "python",
             "code": "print(input())", "result_summary": {"passed": 1, "failed": 0}, "passed_count": 1,
             "failed_count": 0, "total_count": 1, "is_code_public": self._rng.random() < 0.5, "metadata": {}})
@@ -101,11 +104,17 @@ class AppActivity:
             plan = self._rng.choice(plans)
             self.plans.update_plan(plan["id"], {"description": f"Changed {self._unique()}"})
 
-    def delete_new_user(self) -> None:
-        if self._signed_up:
-            user_id = self._signed_up.pop(0)
-            self._known_users.remove(user_id)
-            self.users.delete_user(user_id)
+    def delete_new_user(self) -> bool:
+        """A user who signed up in the burst and used nothing is deleted again. (Django deletes a
+        user's history and usage with it, on_delete=CASCADE; UserRepository.delete_user deletes the
+        user's own items only, so deleting an active user would leave rows MySQL refuses.)"""
+        idle = [u for u in self._signed_up if u not in self._active]
+        if not idle:
+            return False
+        self._signed_up.remove(idle[0])
+        self._known_users.remove(idle[0])
+        self.users.delete_user(idle[0])
+        return True
 
 
 OPERATIONS = ("sign_up", "log_in_and_use", "change_email", "change_google_id", "search", "publish", "edit_problem",
@@ -113,14 +122,14 @@ OPERATIONS = ("sign_up", "log_in_and_use", "change_email", "change_google_id", "
 
 
 def app_burst(table, rounds: int, seed: int = 7) -> Counter:
-    """`rounds` rounds of every operation (a new user each round, one deleted each round after
-    the first); returns how many of each ran."""
+    """`rounds` rounds of every operation (a new user each round; after the first, one who has used
+    nothing yet deleted, where there is one); returns how many of each ran."""
     activity = AppActivity(table, random.Random(seed), uuid.uuid4().hex[:6])
     done: Counter = Counter()
     for round_number in range(rounds):
         for name in OPERATIONS:
             if name == "delete_new_user" and round_number == 0:
                 continue
-            getattr(activity, name)()
-            done[name] += 1
+            if getattr(activity, name)() is not False:  # False: it found nothing to do
+                done[name] += 1
     return done

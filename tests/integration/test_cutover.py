@@ -70,7 +70,10 @@ def test_status_reads_the_state_and_says_when_sync_falls_behind(verified):
         assert time.monotonic() < deadline, status
     assert status["tables"]["users"]["bytes_behind"] > 0 and "users" in " ".join(status["problems"])
     assert run_cli("sync", *flags)[0] == 0
-    assert status_of(flags, "--max-lag", "0.5")[0] == 0
+    # caught up: the lag is back to the seconds since the checkpoint moved (other tests' databases on
+    # this server keep its log growing, so bytes behind may not be 0: seconds since the last run)
+    code, status = status_of(flags, "--max-lag", "30")
+    assert code == 0 and status["tables"]["users"]["lag_seconds"] < 30, status
 
 
 def test_cutover_is_refused_while_mysql_is_still_written(verified):
