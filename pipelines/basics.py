@@ -14,6 +14,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from connectors.retry import RetryPolicy
 from schema.entities import sources_for
 from schema.state_items import utc_stamp
 from state.cutover import CutoverStore
+from state.lease import LeaseKeeper
 
 if TYPE_CHECKING:  # annotations only: this module never imports Beam
     from apache_beam.options.pipeline_options import PipelineOptions
@@ -151,6 +153,29 @@ def owner(run_id: str) -> str:
 def held_by(lease_item: dict) -> str:
     until = _dt.datetime.fromtimestamp(int(lease_item.get("exp", 0)), _dt.timezone.utc).isoformat()
     return f"another run holds the lease ({lease_item.get('own')}, until {until})"
+
+
+def scheduled_run(command: str, store, owner: str, lease_seconds: int, work, record, not_advanced: str) -> int:
+    """The frame of a run on a schedule (sync, reverse-sync): take `store.lease` (held by another
+    run: exit 3 at once, nothing done); `work(lease)` -> (exit code, report) while a LeaseKeeper
+    renews it; a RunStopped is exit 2 with its message and `not_advanced` (unless the table was cut
+    over, which advances nothing by design); `record(started, code, report)` the run's outcome in
+    the table; the lease released. Returns the exit code."""
+    held = store.lease.take(owner, lease_seconds)
+    if held is not None:
+        print(f"{command}: {held_by(held)}; this run did nothing (exit {EXIT_LEASE_HELD}: skipped)", file=sys.stderr)
+        return EXIT_LEASE_HELD
+    started = int(time.time())
+    with LeaseKeeper(store.lease, owner, lease_seconds) as lease:
+        try:
+            code, report = work(lease)
+        except RunStopped as error:
+            print(f"{command}: {error}", file=sys.stderr)
+            if not isinstance(error, CutOver):
+                print(f"{command}: {not_advanced}", file=sys.stderr)
+            code, report = EXIT_CANNOT_RUN, {"error": str(error)}
+        record(started, code, report)
+    return code
 
 
 def refuse_if_cut_over(dynamo: DynamoDBConfig, command: str) -> None:

@@ -23,7 +23,7 @@ from connectors.dynamodb.admin import TableCheckError, check_table_ready, stream
 from connectors.dynamodb import clients
 from connectors.dynamodb.reads import items_now
 from connectors.dynamodb.streams import StreamReader
-from connectors.errors import ConfigError, RunStopped
+from connectors.errors import ConfigError
 from connectors.files.local import append_json_lines
 from connectors.mysql import engines
 from connectors.mysql.joins import JoinedValues
@@ -109,21 +109,11 @@ def run(argv: list[str] | None = None) -> int:
         return basics.EXIT_CANNOT_RUN
     state = ReverseState(settings.dynamo)
     owner = basics.owner(settings.run_id)
-    held = state.lease.take(owner, settings.lease_seconds)
-    if held is not None:
-        print(f"reverse-sync: {basics.held_by(held)}; this run did nothing (exit {basics.EXIT_LEASE_HELD}: skipped)",
-              file=sys.stderr)
-        return basics.EXIT_LEASE_HELD
-    started = int(time.time())
-    with LeaseKeeper(state.lease, owner, settings.lease_seconds) as lease:
-        try:
-            code, report = reverse_sync(settings, arn, state, owner, lease)
-        except RunStopped as error:
-            print(f"reverse-sync: {error}", file=sys.stderr)
-            print("reverse-sync: no checkpoint was advanced; the next run reads these records again", file=sys.stderr)
-            code, report = basics.EXIT_CANNOT_RUN, {"error": str(error)}
-        state.record_run(reverse_report.outcome(settings.run_id, started, code, report))
-        return code
+    return basics.scheduled_run(
+        "reverse-sync", state, owner, settings.lease_seconds,
+        lambda lease: reverse_sync(settings, arn, state, owner, lease),
+        lambda started, code, report: state.record_run(reverse_report.outcome(settings.run_id, started, code, report)),
+        "no checkpoint was advanced; the next run reads these records again")
 
 
 def reverse_sync(settings: ReverseSettings, arn: str, state: ReverseState, owner: str,

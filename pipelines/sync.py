@@ -128,23 +128,15 @@ def run(argv: list[str] | None = None) -> int:
         return basics.EXIT_CANNOT_RUN
     state = SyncState(settings.dynamo)
     owner = basics.owner(settings.run_id)
-    held = state.lease.take(owner, settings.lease_seconds)
-    if held is not None:
-        print(f"sync: {basics.held_by(held)}; this run did nothing (exit {basics.EXIT_LEASE_HELD}: skipped)",
-              file=sys.stderr)
-        return basics.EXIT_LEASE_HELD
-    started = int(time.time())
-    with LeaseKeeper(state.lease, owner, settings.lease_seconds) as lease:
-        try:
-            basics.refuse_if_cut_over(settings.dynamo, "sync")
-            code, report = sync(settings, pipeline_options, state, owner, lease)
-        except RunStopped as error:
-            print(f"sync: {error}", file=sys.stderr)
-            if not isinstance(error, basics.CutOver):
-                print("sync: the checkpoint was not advanced; the next run reads this window again", file=sys.stderr)
-            code, report = basics.EXIT_CANNOT_RUN, {"error": str(error)}
-        state.record_run(sync_report.outcome(settings.run_id, started, code, report))
-        return code
+
+    def work(lease):
+        basics.refuse_if_cut_over(settings.dynamo, "sync")
+        return sync(settings, pipeline_options, state, owner, lease)
+
+    return basics.scheduled_run(
+        "sync", state, owner, settings.lease_seconds, work,
+        lambda started, code, report: state.record_run(sync_report.outcome(settings.run_id, started, code, report)),
+        "the checkpoint was not advanced; the next run reads this window again")
 
 
 def _beam_options(args, beam_args: list[str]) -> PipelineOptions:
