@@ -33,6 +33,11 @@ class AccessPattern:
     guide_ms: str = ""  # the original migration guide's latency figure on AWS
     deliberate: tuple[Deliberate, ...] = ()  # differences the move makes on purpose
 
+    @property
+    def reads_whole_table(self) -> bool:
+        """Answered by a Scan (the admin listings): its cost grows with the table."""
+        return self.request.startswith("Scan")
+
     def compare(self, control: object, candidate: object, params: dict) -> Verdict:
         """The MySQL answer against the repository's, in canonical form (schema/read_answers.py)."""
         return compare(self.answer, self.deliberate, control, candidate, params)

@@ -135,3 +135,13 @@ def test_the_mysql_forms_keep_the_orms_semantics():
     assert "usage_logs.created_at >= :midnight AND usage_logs.created_at < :next_midnight" in sql("rate_limit")[0]
     assert mixed_case("User@Example.COM") == "uSeR@ExAmPlE.CoM"
     assert PATTERNS_BY_KEY["public_timeline"].page_size == 20
+
+
+def test_the_cut_over_freeze_asks_only_the_patterns_answered_from_keys():
+    """A Scan inside the freeze would make it grow with the table (bench/RESULTS.md, cutover)."""
+    from pipelines.cutover import FREEZE_PATTERNS
+    from schema.access_patterns import ACCESS_PATTERNS
+
+    scanning = {p.key for p in ACCESS_PATTERNS if p.reads_whole_table}
+    assert scanning == {"admin_users_by_plan", "admin_problems_needing_review"}
+    assert set(FREEZE_PATTERNS) == {p.key for p in ACCESS_PATTERNS} - scanning
