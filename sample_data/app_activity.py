@@ -31,6 +31,7 @@ class AppActivity:
         self._serial = 0
         self._known_users = [u["user_id"] for u in self.users.list_users(limit=50)[0]]
         self._problems = self.problems.list_completed_problems(limit=20)[0]  # listings are Scans: once
+        self._plans = self.plans.list_plans()[0]
         self._signed_up: list[int] = []
         self._active: set[int] = set()  # users with history or usage: never deleted (see delete_new_user)
 
@@ -99,9 +100,8 @@ class AppActivity:
                     return
 
     def change_plan(self) -> None:
-        plans = self.plans.list_plans()[0]
-        if plans:
-            plan = self._rng.choice(plans)
+        if self._plans:
+            plan = self._rng.choice(self._plans)
             self.plans.update_plan(plan["id"], {"description": f"Changed {self._unique()}"})
 
     def delete_new_user(self) -> bool:
