@@ -34,7 +34,7 @@ help: dynamodb-help
 dynamodb-help:
 	@echo "Set-up and tests"
 	@echo "  ./run_local.sh               rehearse the whole migration locally (services, sample data, init, migrate, verify)"
-	@echo "  make test                    run the test suite on services of its own (DynamoDB Local $(TEST_DYNAMODB_PORT), MariaDB $(TEST_MYSQL_PORT) and $(TEST_BINLOG_MYSQL_PORT), Flink)"
+	@echo "  make test                    run the test suite on services of its own (DynamoDB Local $(TEST_DYNAMODB_PORT), MariaDB $(TEST_MYSQL_PORT) and $(TEST_BINLOG_MYSQL_PORT), Flink, Prism)"
 	@echo "  make test-fast               the edit loop's subset: unit, transforms, each command once (no Flink; about a minute)"
 	@echo "  make local-up                start the rehearsal's services: DynamoDB Local ($(LOCAL_DYNAMODB_PORT)), MariaDB with binlog (3307)"
 	@echo "  make local-down              stop every service the project started (rehearsal's and tests')"
@@ -66,6 +66,7 @@ local-up: venv
 test-services: venv
 	scripts/local_services.sh up tests
 	python3 scripts/engines.py up flink
+	python3 scripts/engines.py up prism
 
 flink-up:
 	python3 scripts/engines.py up flink
@@ -87,6 +88,7 @@ local-down:
 local-status:
 	scripts/local_services.sh status all
 	-python3 scripts/engines.py status flink
+	-python3 scripts/engines.py status prism
 
 test: venv test-services
 	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

@@ -20,7 +20,7 @@ SDK's version, started as a job server.
 
 Every failure stops with exit 2 and says what to do; a failed start leaves nothing running.
 Ports (environment): FLINK_REST_PORT 18081, FLINK_JOB_PORT 18099 (+ artifact 18098, expansion
-18097), PRISM_JOB_PORT 18073. MAVEN_REPOSITORY overrides https://repo1.maven.org/maven2.
+18097), PRISM_JOB_PORT 18073 (+1 its web UI). MAVEN_REPOSITORY overrides https://repo1.maven.org/maven2.
 Standard library only: it runs before the project's virtual environment exists.
 """
 
@@ -408,15 +408,30 @@ def flink_status() -> int:
 
 # --- Prism ----------------------------------------------------------------------------------
 
+def _prism_ours() -> bool:
+    """Whether our Prism runs, on PRISM_JOB_PORT."""
+    try:
+        pid, port = (int(f.read_text()) for f in (PRISM / "prism.pid", PRISM / "prism.port"))
+    except (OSError, ValueError):
+        return False
+    return alive(pid) and port == PRISM_JOB_PORT
+
+
 def prism_up() -> None:
     if port_open(PRISM_JOB_PORT):
-        if (PRISM / "prism.pid").exists():
+        if _prism_ours():
             say(f"prism: already running (job server localhost:{PRISM_JOB_PORT})")
             return
         raise Stop(f"port {PRISM_JOB_PORT} is in use by something else: stop it or set PRISM_JOB_PORT")
+    if port_open(PRISM_JOB_PORT + 1):
+        raise Stop(f"port {PRISM_JOB_PORT + 1} (Prism's web UI, the job port + 1) is in use by something else: stop "
+                   "it or set PRISM_JOB_PORT")
+    stop(PRISM / "prism.pid")  # one Prism per checkout: ours on another port, or no longer listening, goes
     binary = fetch_prism()
     try:
-        pid = start("prism", [str(binary), f"--job_port={PRISM_JOB_PORT}", "--idle_shutdown_timeout=0s"], PRISM)
+        pid = start("prism", [str(binary), f"--job_port={PRISM_JOB_PORT}", f"--web_port={PRISM_JOB_PORT + 1}",
+                              "--idle_shutdown_timeout=0s", "--log_kind=text"], PRISM)
+        (PRISM / "prism.port").write_text(str(PRISM_JOB_PORT))
         wait_for(f"Prism (port {PRISM_JOB_PORT})", lambda: port_open(PRISM_JOB_PORT), 60, [pid], [PRISM / "prism.log"])
     except (Stop, OSError):
         stop(PRISM / "prism.pid")
@@ -426,6 +441,14 @@ def prism_up() -> None:
 
 def prism_down() -> None:
     say("prism: stopped" if stop(PRISM / "prism.pid") else "prism: not running")
+
+
+def prism_status() -> int:
+    if not port_open(PRISM_JOB_PORT):
+        say("prism: down")
+        return 1
+    say(f"prism: up, job server localhost:{PRISM_JOB_PORT}")
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -439,8 +462,7 @@ def main(argv: list[str]) -> int:
             actions = {"fetch": fetch_flink, "up": lambda: flink_up(args.taskmanagers), "down": flink_down,
                        "status": flink_status, "taskmanager": start_taskmanager}
         else:
-            actions = {"fetch": fetch_prism, "up": prism_up, "down": prism_down,
-                       "status": lambda: say("prism: up" if port_open(PRISM_JOB_PORT) else "prism: down")}
+            actions = {"fetch": fetch_prism, "up": prism_up, "down": prism_down, "status": prism_status}
         if args.action not in actions:
             raise Stop(f"{args.engine} has no {args.action}")
         result = actions[args.action]()
