@@ -2,9 +2,10 @@
 
 Proven here, by the conformance suite (tests/integration/test_runners.py), on every command:
 the DirectRunner in one process and in several (multi_processing), the PortableRunner with an
-EXTERNAL worker pool, and the FlinkRunner on a real Flink 1.19 session cluster of two
-TaskManagers (scripts/engines.py), a TaskManager killed mid-load included. Those are the
-runners the tool accepts.
+EXTERNAL worker pool, the FlinkRunner on a real Flink 1.19 session cluster of two
+TaskManagers (scripts/engines.py), a TaskManager killed mid-load included, and the PrismRunner
+(Beam's Go portable runner, 2.62.0, built by scripts/engines.py) through its job endpoint with
+LOOPBACK workers. Those are the runners the tool accepts.
 
 Any other runner is refused unless --allow-untested-runner: a runner that executes part of a
 pipeline differently can lose data without an error. Dataflow cannot be reached from here, so
@@ -20,13 +21,14 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.portability import common_urns
 
-PROVEN = ("DirectRunner", "PortableRunner", "FlinkRunner")
+PROVEN = ("DirectRunner", "PortableRunner", "FlinkRunner", "PrismRunner")
 _ALIASES = {
     "direct": "DirectRunner", "directrunner": "DirectRunner", "switchingdirectrunner": "DirectRunner",
     "bundlebaseddirectrunner": "DirectRunner", "testdirectrunner": "DirectRunner",
     "portable": "PortableRunner", "portablerunner": "PortableRunner",
     "dataflow": "DataflowRunner", "dataflowrunner": "DataflowRunner",
     "flink": "FlinkRunner", "flinkrunner": "FlinkRunner",
+    "prism": "PrismRunner", "prismrunner": "PrismRunner",
     "spark": "SparkRunner", "sparkrunner": "SparkRunner",
 }
 WHY_NOT = {
