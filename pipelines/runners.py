@@ -3,9 +3,10 @@
 Proven here, by the conformance suite (tests/integration/test_runners.py), on every command:
 the DirectRunner in one process and in several (multi_processing), the PortableRunner with an
 EXTERNAL worker pool, the FlinkRunner on a real Flink 1.19 session cluster of two
-TaskManagers (scripts/engines.py), a TaskManager killed mid-load included, and the PrismRunner
+TaskManagers (scripts/engines.py), a TaskManager killed mid-load included, the PrismRunner
 (Beam's Go portable runner, 2.62.0, built by scripts/engines.py) through its job endpoint with
-LOOPBACK workers. Those are the runners the tool accepts.
+LOOPBACK workers, and the SparkRunner through Beam's Spark job server on a Spark 3.5
+standalone cluster (scripts/engines.py). Those are the runners the tool accepts.
 
 Any other runner is refused unless --allow-untested-runner: a runner that executes part of a
 pipeline differently can lose data without an error. Dataflow cannot be reached from here, so
@@ -21,7 +22,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.portability import common_urns
 
-PROVEN = ("DirectRunner", "PortableRunner", "FlinkRunner", "PrismRunner")
+PROVEN = ("DirectRunner", "PortableRunner", "FlinkRunner", "PrismRunner", "SparkRunner")
 _ALIASES = {
     "direct": "DirectRunner", "directrunner": "DirectRunner", "switchingdirectrunner": "DirectRunner",
     "bundlebaseddirectrunner": "DirectRunner", "testdirectrunner": "DirectRunner",

@@ -1,8 +1,10 @@
 """Runner conformance: every command, on the DirectRunner in one process, on the DirectRunner
 with two worker processes, on the PortableRunner with an EXTERNAL worker pool the tests start
-themselves, and on the FlinkRunner against a real Flink session cluster (a JobManager and two
-TaskManagers, scripts/engines.py) whose TaskManagers start SDK workers of their own, and on the
-PrismRunner against Beam's Prism job server (scripts/engines.py) with LOOPBACK workers: the same
+themselves, on the FlinkRunner against a real Flink session cluster (a JobManager and two
+TaskManagers, scripts/engines.py) whose TaskManagers start SDK workers of their own, on the
+PrismRunner against Beam's Prism job server (scripts/engines.py) with LOOPBACK workers, and on
+the SparkRunner against Beam's Spark job server and a Spark standalone cluster (a master, one
+worker, scripts/engines.py) whose executor starts SDK workers of its own: the same
 reports, the same dead letters, a clean deep verify; an error raised in a worker ends the run
 with exit 2 and the same message everywhere. On Flink the work must spread over both
 TaskManagers, and a TaskManager killed mid-load must cost nothing but time.
@@ -20,7 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from tests.integration.helpers import (
     connection_flags, count_type, execute, kill_when, new_table, run_cli, seeded, start_migrate, wait_while_running,
 )
-from tests.support.engines import FlinkCluster, Prism
+from tests.support.engines import FlinkCluster, Prism, SparkCluster
 from tests.support.fault_proxy import FaultPlan, FaultProxy
 from tests.support.worker_pool import WorkerPool
 
@@ -32,6 +34,7 @@ RUNNERS = {
     "portable": "worker_pool",  # the worker pool's own flags
     "flink": "flink",  # the shared cluster's
     "prism": "prism",  # the shared job server's
+    "spark": "spark",  # the shared cluster's
 }
 
 
@@ -51,6 +54,11 @@ def prism() -> Prism:
     return Prism().up()
 
 
+@pytest.fixture(scope="session")
+def spark() -> SparkCluster:
+    return SparkCluster().up()
+
+
 @dataclass(frozen=True)
 class Runner:
     name: str
@@ -64,7 +72,9 @@ ON_FLINK = pytest.mark.xdist_group("flink")
 # running (make test starts it first) then runs on one worker, not on several racing for its port.
 # (A launcher killed mid-job does not disturb it: Prism fails that job, "SDK worker disconnected".)
 ON_PRISM = pytest.mark.xdist_group("prism")
-GROUPS = {"flink": [ON_FLINK], "prism": [ON_PRISM]}
+# And every Spark test: one cluster of one 2-core worker, whose job server runs one job at a time.
+ON_SPARK = pytest.mark.xdist_group("spark")
+GROUPS = {"flink": [ON_FLINK], "prism": [ON_PRISM], "spark": [ON_SPARK]}
 
 
 @pytest.fixture(params=[pytest.param(name, marks=GROUPS.get(name, [])) for name in RUNNERS])
@@ -126,6 +136,8 @@ def test_a_killed_load_resumes_clean(runner, seeded_binlog_database, new_table_c
     kill_when(first, lambda: count_type(target, "mig_done") >= 2)
     if runner.name == "flink":
         FlinkCluster.cancel_running_jobs()  # the job outlives its launcher: the operator cancels it
+    if runner.name == "spark":
+        SparkCluster.cancel_running_jobs()  # likewise
     code, out, err = run_cli("migrate", "--resume", "--report", str(tmp_path / "m.json"), *flags)
     assert code == 0, out + err
     run = json.loads((tmp_path / "m.json").read_text())["run"]
