@@ -531,8 +531,21 @@ def spark_workers() -> int | None:
     return master.get("aliveworkers") if master else None
 
 
+def _spark_ports() -> str:
+    return f"{SPARK_MASTER_PORT} {SPARK_UI_PORT} {SPARK_JOB_PORT}"
+
+
+def _spark_ours() -> bool:
+    """Whether our cluster and job server run, on these ports."""
+    try:
+        pids = [int((SPARK / f"{name}.pid").read_text()) for name in ("master", "worker", "job-server")]
+        return all(map(alive, pids)) and (SPARK / "ports").read_text() == _spark_ports()
+    except (OSError, ValueError):
+        return False
+
+
 def spark_up() -> None:
-    if spark_workers() and port_open(SPARK_JOB_PORT):
+    if _spark_ours() and spark_workers() and port_open(SPARK_JOB_PORT):
         say(f"spark: already running (master spark://127.0.0.1:{SPARK_MASTER_PORT}, job server "
             f"localhost:{SPARK_JOB_PORT})")
         return
@@ -550,6 +563,8 @@ def spark_up() -> None:
     spark_jars = str(home / "jars" / "*")
     master = f"spark://127.0.0.1:{SPARK_MASTER_PORT}"
     started = time.monotonic()
+    spark_down(quiet=True)  # one cluster per checkout: ours on other ports, or half-started, goes
+    (SPARK / "ports").write_text(_spark_ports())
     try:
         pids = [start("master", [java(), "-Xmx512m", *SPARK_OPENS, "-cp", spark_jars,
                                  "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
