@@ -72,7 +72,7 @@ ON_FLINK = pytest.mark.xdist_group("flink")
 # running (make test starts it first) then runs on one worker, not on several racing for its port.
 # (A launcher killed mid-job does not disturb it: Prism fails that job, "SDK worker disconnected".)
 ON_PRISM = pytest.mark.xdist_group("prism")
-# And every Spark test: one cluster of one 2-core worker, whose job server runs one job at a time.
+# And every Spark test: they share one cluster of one 2-core worker, and cancel its running jobs.
 ON_SPARK = pytest.mark.xdist_group("spark")
 GROUPS = {"flink": [ON_FLINK], "prism": [ON_PRISM], "spark": [ON_SPARK]}
 

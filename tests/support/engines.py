@@ -150,7 +150,7 @@ class SparkCluster:
     @staticmethod
     def cancel_running_jobs(timeout: float = 120) -> None:
         """What an operator does after killing a launcher: the job it submitted runs on in the job
-        server without it (and the job server's Spark runs one job's context at a time)."""
+        server without it. Cancelled through Beam's job API, every job the job server runs."""
         import grpc
         from apache_beam.portability.api import beam_job_api_pb2, beam_job_api_pb2_grpc
 
