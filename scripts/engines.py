@@ -569,7 +569,11 @@ def spark_up() -> None:
         pids = [start("master", [java(), "-Xmx512m", *SPARK_OPENS, "-cp", spark_jars,
                                  "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                                  "--port", str(SPARK_MASTER_PORT), "--webui-port", str(SPARK_UI_PORT)], SPARK, env)]
-        pids.append(start("worker", [java(), "-Xmx512m", *SPARK_OPENS, "-cp", spark_jars,
+        # Each application's executor copies every jar Beam stages (about 410 MB) into its own
+        # folder under work/: the worker deletes the folders of ended applications after a minute.
+        cleanup = ["-Dspark.worker.cleanup.enabled=true", "-Dspark.worker.cleanup.interval=60",
+                   "-Dspark.worker.cleanup.appDataTtl=60"]
+        pids.append(start("worker", [java(), "-Xmx512m", *SPARK_OPENS, *cleanup, "-cp", spark_jars,
                                      "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
                                      "--webui-port", str(SPARK_UI_PORT + 1), "--cores", "2", "--memory", "2g",
                                      "--work-dir", str(SPARK / "work"), master], SPARK, env))
