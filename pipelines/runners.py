@@ -56,6 +56,12 @@ def runner_of(pipeline_options: PipelineOptions) -> str:
 
 def check_runner(pipeline_options: PipelineOptions, allow_untested: bool) -> str:
     runner = runner_of(pipeline_options)
+    values = pipeline_options.get_all_options()
+    if runner == "PrismRunner" and not values.get("job_endpoint") and not values.get("prism_location"):
+        # Beam would download a Prism binary from GitHub, of a version the suite never ran
+        raise RunnerRefused("the PrismRunner needs --job_endpoint of a running Prism (`make prism-up` starts "
+                            "Beam 2.62.0's on localhost:18073) or --prism_location PATH of its binary: the tool "
+                            "never downloads one")
     if runner in PROVEN or allow_untested:
         return runner
     why = WHY_NOT.get(runner.lower())
