@@ -25,7 +25,7 @@ TEST_ENV = TEST_DYNAMODB_ENDPOINT_URL=$${TEST_DYNAMODB_ENDPOINT_URL:-http://127.
 
 export LOCAL_DYNAMODB_PORT TEST_DYNAMODB_PORT TEST_MYSQL_PORT TEST_BINLOG_MYSQL_PORT
 
-.PHONY: help dynamodb-help venv test test-fast test-services flink-up flink-down prism-up prism-down local-up local-down local-status dynamodb-init dynamodb-migrate \
+.PHONY: help dynamodb-help venv test test-fast test-services flink-up flink-down prism-up prism-down spark-up spark-down local-up local-down local-status dynamodb-init dynamodb-migrate \
         dynamodb-migrate-dry-run dynamodb-migrate-users dynamodb-migrate-problems dynamodb-migrate-history \
         dynamodb-verify dynamodb-sync docs bench clean
 
@@ -34,13 +34,14 @@ help: dynamodb-help
 dynamodb-help:
 	@echo "Set-up and tests"
 	@echo "  ./run_local.sh               rehearse the whole migration locally (services, sample data, init, migrate, verify)"
-	@echo "  make test                    run the test suite on services of its own (DynamoDB Local $(TEST_DYNAMODB_PORT), MariaDB $(TEST_MYSQL_PORT) and $(TEST_BINLOG_MYSQL_PORT), Flink)"
+	@echo "  make test                    run the test suite on services of its own (DynamoDB Local $(TEST_DYNAMODB_PORT), MariaDB $(TEST_MYSQL_PORT) and $(TEST_BINLOG_MYSQL_PORT), Flink, Prism, Spark)"
 	@echo "  make test-fast               the edit loop's subset: unit, transforms, each command once (no Flink; about a minute)"
 	@echo "  make local-up                start the rehearsal's services: DynamoDB Local ($(LOCAL_DYNAMODB_PORT)), MariaDB with binlog (3307)"
 	@echo "  make local-down              stop every service the project started (rehearsal's and tests')"
 	@echo "  make local-status            say which of them answer"
 	@echo "  make flink-up | flink-down   a Flink 1.19 session cluster (JobManager + 2 TaskManagers) and Beam's job server"
 	@echo "  make prism-up | prism-down   Beam's Prism runner, built from the Go module proxy"
+	@echo "  make spark-up | spark-down   a Spark 3.5 standalone cluster (master + 1 worker) and Beam's job server"
 	@echo "  make docs                    regenerate docs/data-model.md from the specs"
 	@echo "Migration (configure with MYSQL_URL, DYNAMODB_ENDPOINT_URL or LOCALSTACK_URL, DYNAMODB_TABLE, AWS_DEFAULT_REGION)"
 	@echo "  make dynamodb-init               create the table (idempotent)"
@@ -66,6 +67,8 @@ local-up: venv
 test-services: venv
 	scripts/local_services.sh up tests
 	python3 scripts/engines.py up flink
+	python3 scripts/engines.py up prism
+	python3 scripts/engines.py up spark
 
 flink-up:
 	python3 scripts/engines.py up flink
@@ -79,14 +82,23 @@ prism-up:
 prism-down:
 	python3 scripts/engines.py down prism
 
+spark-up:
+	python3 scripts/engines.py up spark
+
+spark-down:
+	python3 scripts/engines.py down spark
+
 local-down:
 	scripts/local_services.sh down
 	python3 scripts/engines.py down flink
 	python3 scripts/engines.py down prism
+	python3 scripts/engines.py down spark
 
 local-status:
 	scripts/local_services.sh status all
 	-python3 scripts/engines.py status flink
+	-python3 scripts/engines.py status prism
+	-python3 scripts/engines.py status spark
 
 test: venv test-services
 	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

@@ -2,9 +2,11 @@
 
 Proven here, by the conformance suite (tests/integration/test_runners.py), on every command:
 the DirectRunner in one process and in several (multi_processing), the PortableRunner with an
-EXTERNAL worker pool, and the FlinkRunner on a real Flink 1.19 session cluster of two
-TaskManagers (scripts/engines.py), a TaskManager killed mid-load included. Those are the
-runners the tool accepts.
+EXTERNAL worker pool, the FlinkRunner on a real Flink 1.19 session cluster of two
+TaskManagers (scripts/engines.py), a TaskManager killed mid-load included, the PrismRunner
+(Beam's Go portable runner, 2.62.0, built by scripts/engines.py) through its job endpoint with
+LOOPBACK workers, and the SparkRunner through Beam's Spark job server on a Spark 3.5
+standalone cluster (scripts/engines.py). Those are the runners the tool accepts.
 
 Any other runner is refused unless --allow-untested-runner: a runner that executes part of a
 pipeline differently can lose data without an error. Dataflow cannot be reached from here, so
@@ -18,14 +20,16 @@ from __future__ import annotations
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.portability import common_urns
 
-PROVEN = ("DirectRunner", "PortableRunner", "FlinkRunner")
+PROVEN = ("DirectRunner", "PortableRunner", "FlinkRunner", "PrismRunner", "SparkRunner")
 _ALIASES = {
     "direct": "DirectRunner", "directrunner": "DirectRunner", "switchingdirectrunner": "DirectRunner",
     "bundlebaseddirectrunner": "DirectRunner", "testdirectrunner": "DirectRunner",
     "portable": "PortableRunner", "portablerunner": "PortableRunner",
     "dataflow": "DataflowRunner", "dataflowrunner": "DataflowRunner",
     "flink": "FlinkRunner", "flinkrunner": "FlinkRunner",
+    "prism": "PrismRunner", "prismrunner": "PrismRunner",
     "spark": "SparkRunner", "sparkrunner": "SparkRunner",
 }
 WHY_NOT = {
@@ -52,6 +56,12 @@ def runner_of(pipeline_options: PipelineOptions) -> str:
 
 def check_runner(pipeline_options: PipelineOptions, allow_untested: bool) -> str:
     runner = runner_of(pipeline_options)
+    values = pipeline_options.get_all_options()
+    if runner == "PrismRunner" and not values.get("job_endpoint") and not values.get("prism_location"):
+        # Beam would download a Prism binary from GitHub, of a version the suite never ran
+        raise RunnerRefused("the PrismRunner needs --job_endpoint of a running Prism (`make prism-up` starts "
+                            "Beam 2.62.0's on localhost:18073) or --prism_location PATH of its binary: the tool "
+                            "never downloads one")
     if runner in PROVEN or allow_untested:
         return runner
     why = WHY_NOT.get(runner.lower())
@@ -81,7 +91,53 @@ def local_runner(pipeline_options: PipelineOptions):
         beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)))
 
 
+def flatten_inputs_coded_as_output(proto) -> None:
+    """Give each Flatten's inputs the coder of its output, in the pipeline proto sent to Prism.
+
+    Prism 2.62.0 makes a Flatten a runner transform and, where an input's coder differs from the
+    output's, substitutes the output's coder for the input's coder id across the whole pipeline
+    (handlerunner.go, handleFlatten). Python gives a Flatten feeding a GroupByKey or a Combine a
+    KV output coder while its inputs keep the pickled coder every untyped PCollection shares, so
+    every such PCollection became a KV and Prism failed with "unknown coder urn key:
+    beam:coder:pickled_python:v1" (Beam 2.70.0's Prism injects an SDK-side Flatten instead). The
+    inputs already carry the pairs the GroupByKey needs, so coding them as the output does is
+    what the SDK would otherwise do at the Flatten; a PCollection that feeds two Flattens of
+    different coders is left alone (none does here)."""
+    flatten = common_urns.primitives.FLATTEN.urn
+    collections = proto.components.pcollections
+    changed = True
+    while changed:  # a Flatten of Flattens: until every input is coded as its Flatten's output
+        changed = False
+        wanted: dict[str, set[str]] = {}
+        for transform in proto.components.transforms.values():
+            if transform.spec.urn == flatten and len(transform.outputs) == 1:
+                coder = collections[next(iter(transform.outputs.values()))].coder_id
+                for pcollection in transform.inputs.values():
+                    wanted.setdefault(pcollection, set()).add(coder)
+        for pcollection, coders in wanted.items():
+            if len(coders) == 1 and collections[pcollection].coder_id not in coders:
+                collections[pcollection].coder_id = next(iter(coders))
+                changed = True
+
+
+def _prism_runner():
+    from apache_beam.runners.portability.prism_runner import PrismRunner
+
+    class Prism262Runner(PrismRunner):
+        """Beam's PrismRunner, its pipeline proto made safe for Prism 2.62.0's Flatten."""
+
+        @staticmethod
+        def _optimize_pipeline(proto_pipeline, options):
+            optimized = PrismRunner._optimize_pipeline(proto_pipeline, options)
+            flatten_inputs_coded_as_output(optimized)
+            return optimized
+
+    return Prism262Runner()
+
+
 def new_pipeline(pipeline_options: PipelineOptions) -> beam.Pipeline:
-    """A pipeline on the runner the options name; the DirectRunner pinned to `local_runner`."""
-    runner = local_runner(pipeline_options) if runner_of(pipeline_options) == "DirectRunner" else None
+    """A pipeline on the runner the options name; the DirectRunner pinned to `local_runner`, the
+    PrismRunner sending Prism 2.62.0 a pipeline its Flatten handles."""
+    runner = {"DirectRunner": local_runner, "PrismRunner": lambda _: _prism_runner()}.get(
+        runner_of(pipeline_options), lambda _: None)(pipeline_options)
     return beam.Pipeline(runner=runner, options=pipeline_options)

@@ -6,6 +6,7 @@
   scripts/engines.py taskmanager flink      # one more TaskManager (after one was killed)
   scripts/engines.py down flink | status flink
   scripts/engines.py fetch prism | up prism | down prism | status prism
+  scripts/engines.py fetch spark | up spark | down spark | status spark
 
 Flink: a session cluster of Flink 1.19.0 (the version Beam 2.62.0's FlinkRunner is built for):
 one JobManager and N TaskManagers (default 2) as separate JVMs on 127.0.0.1, with a fixed-delay
@@ -18,9 +19,16 @@ pinned by sha256. A manifest-only jar, .local/engines/flink/job-server.jar, lets
 Prism: Beam's portable local runner, built with `go install` from the Go module proxy at the
 SDK's version, started as a job server.
 
+Spark: a standalone Spark 3.5 cluster (one master, one worker of 2 cores, separate JVMs on
+127.0.0.1) from PyPI's pyspark (its jars; pip install --target, pinned by sha256, never into
+the project's virtual environment), plus Beam's Spark job server (SparkJobServerDriver of
+beam-runners-spark-3, whose jars come from Maven Central, checked against scripts/engine-locks/,
+on one classpath with Spark's own, the newer of two versions of a jar kept).
+
 Every failure stops with exit 2 and says what to do; a failed start leaves nothing running.
 Ports (environment): FLINK_REST_PORT 18081, FLINK_JOB_PORT 18099 (+ artifact 18098, expansion
-18097), PRISM_JOB_PORT 18073. MAVEN_REPOSITORY overrides https://repo1.maven.org/maven2.
+18097), PRISM_JOB_PORT 18073 (+1 its web UI), SPARK_MASTER_PORT 17077, SPARK_UI_PORT 18180 (+1 the
+worker's), SPARK_JOB_PORT 18199 (+ artifact 18198, expansion 18197). MAVEN_REPOSITORY overrides https://repo1.maven.org/maven2.
 Standard library only: it runs before the project's virtual environment exists.
 """
 
@@ -61,6 +69,13 @@ FLINK_JOB_PORT = int(os.environ.get("FLINK_JOB_PORT", "18099"))
 FLINK_RPC_PORT = int(os.environ.get("FLINK_RPC_PORT", "16123"))
 PRISM = LOCAL / "prism"
 PRISM_JOB_PORT = int(os.environ.get("PRISM_JOB_PORT", "18073"))
+SPARK_VERSION = "3.5.7"
+PYSPARK_SHA256 = "80e36514e0c5c126d35a26adf4f405cd4a69de96a8ea8a3c1e9a65fce2fb4eaa"  # pyspark-3.5.7.tar.gz
+SPARK_LOCK = LOCKS / f"spark-3-job-server-{BEAM_VERSION}.lock"
+SPARK = LOCAL / "spark"
+SPARK_MASTER_PORT = int(os.environ.get("SPARK_MASTER_PORT", "17077"))
+SPARK_UI_PORT = int(os.environ.get("SPARK_UI_PORT", "18180"))
+SPARK_JOB_PORT = int(os.environ.get("SPARK_JOB_PORT", "18199"))
 
 # What Flink's own bin/ scripts give a Java 17 JVM (env.java.opts.all of its config.yaml).
 JAVA_OPENS = [f"--add-exports={m}=ALL-UNNAMED" for m in (
@@ -408,15 +423,30 @@ def flink_status() -> int:
 
 # --- Prism ----------------------------------------------------------------------------------
 
+def _prism_ours() -> bool:
+    """Whether our Prism runs, on PRISM_JOB_PORT."""
+    try:
+        pid, port = (int(f.read_text()) for f in (PRISM / "prism.pid", PRISM / "prism.port"))
+    except (OSError, ValueError):
+        return False
+    return alive(pid) and port == PRISM_JOB_PORT
+
+
 def prism_up() -> None:
     if port_open(PRISM_JOB_PORT):
-        if (PRISM / "prism.pid").exists():
+        if _prism_ours():
             say(f"prism: already running (job server localhost:{PRISM_JOB_PORT})")
             return
         raise Stop(f"port {PRISM_JOB_PORT} is in use by something else: stop it or set PRISM_JOB_PORT")
+    if port_open(PRISM_JOB_PORT + 1):
+        raise Stop(f"port {PRISM_JOB_PORT + 1} (Prism's web UI, the job port + 1) is in use by something else: stop "
+                   "it or set PRISM_JOB_PORT")
+    stop(PRISM / "prism.pid")  # one Prism per checkout: ours on another port, or no longer listening, goes
     binary = fetch_prism()
     try:
-        pid = start("prism", [str(binary), f"--job_port={PRISM_JOB_PORT}", "--idle_shutdown_timeout=0s"], PRISM)
+        pid = start("prism", [str(binary), f"--job_port={PRISM_JOB_PORT}", f"--web_port={PRISM_JOB_PORT + 1}",
+                              "--idle_shutdown_timeout=0s", "--log_kind=text"], PRISM)
+        (PRISM / "prism.port").write_text(str(PRISM_JOB_PORT))
         wait_for(f"Prism (port {PRISM_JOB_PORT})", lambda: port_open(PRISM_JOB_PORT), 60, [pid], [PRISM / "prism.log"])
     except (Stop, OSError):
         stop(PRISM / "prism.pid")
@@ -428,19 +458,177 @@ def prism_down() -> None:
     say("prism: stopped" if stop(PRISM / "prism.pid") else "prism: not running")
 
 
+def prism_status() -> int:
+    if not port_open(PRISM_JOB_PORT):
+        say("prism: down")
+        return 1
+    say(f"prism: up, job server localhost:{PRISM_JOB_PORT}")
+    return 0
+
+
+# --- Spark ----------------------------------------------------------------------------------
+
+# What Spark's launcher gives a Java 17 JVM (launcher/JavaModuleOptions.java).
+SPARK_OPENS = ["-XX:+IgnoreUnrecognizedVMOptions", "-Djdk.reflect.useDirectMethodHandle=false"] + [
+    f"--add-opens=java.base/{p}=ALL-UNNAMED" for p in (
+        "java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio", "java.util",
+        "java.util.concurrent", "java.util.concurrent.atomic", "jdk.internal.ref", "sun.nio.ch", "sun.nio.cs",
+        "sun.security.action", "sun.util.calendar")]
+
+
+def _spark_home() -> Path:
+    return SPARK / "pyspark" / "pyspark"
+
+
+def _jar_version(name: str) -> tuple[str, tuple]:
+    """(artifact, comparable version) of a jar's file name: jackson-core-2.15.4.jar -> (jackson-core, (2, 15, 4))."""
+    stem = name[:-4]
+    cut = next((i for i in range(len(stem) - 1) if stem[i] == "-" and stem[i + 1].isdigit()), len(stem))
+    return stem[:cut], tuple(int(n) for n in "".join(c if c.isdigit() else " " for c in stem[cut:]).split())
+
+
+def merged_classpath(folder: Path, *jars: Path) -> None:
+    """`folder` holding a link to each jar, of two versions of one artifact the newer only."""
+    newest: dict[str, tuple[tuple, Path]] = {}
+    for jar in jars:
+        artifact, version = _jar_version(jar.name)
+        if artifact not in newest or version > newest[artifact][0]:
+            newest[artifact] = (version, jar)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for _, jar in newest.values():
+        (folder / jar.name).symlink_to(jar.resolve())
+
+
+def fetch_spark() -> None:
+    started = time.monotonic()
+    home = _spark_home()
+    if not (home / "jars" / f"spark-core_2.12-{SPARK_VERSION}.jar").exists():
+        requirements = SPARK / "pyspark-requirements.txt"
+        requirements.parent.mkdir(parents=True, exist_ok=True)
+        requirements.write_text(f"pyspark=={SPARK_VERSION} --hash=sha256:{PYSPARK_SHA256}\n")
+        shutil.rmtree(SPARK / "pyspark", ignore_errors=True)
+        venv = ROOT / ".venv" / "bin" / "python"  # its pip, where python3 has none; installs outside it
+        python = str(venv) if venv.exists() else sys.executable
+        result = subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes",
+                                 "--target", str(SPARK / "pyspark"), "-r", str(requirements)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            shutil.rmtree(SPARK / "pyspark", ignore_errors=True)
+            raise Stop(f"pip could not install pyspark {SPARK_VERSION} into {SPARK / 'pyspark'} (is PyPI reachable, "
+                       f"and pip installed: python3 -m pip --version?):\n{result.stderr[-2000:]}")
+    # Spark's launcher takes its jars from SPARK_HOME/jars only in a release: an executor's
+    # command is built by the worker with it.
+    (home / "RELEASE").write_text(f"Spark {SPARK_VERSION} (PyPI's pyspark)\n")
+    jars = fetch_jars(SPARK_LOCK, LOCAL / "maven")
+    merged_classpath(SPARK / "classpath", *jars, *sorted((home / "jars").glob("*.jar")))
+    say(f"spark: Spark {SPARK_VERSION} in {home}, Beam {BEAM_VERSION} job server ({len(jars)} jars) on "
+        f"{SPARK / 'classpath'} ({time.monotonic() - started:.0f} s)")
+
+
+def spark_workers() -> int | None:
+    master = rest(SPARK_UI_PORT, "/json/")
+    return master.get("aliveworkers") if master else None
+
+
+def _spark_ports() -> str:
+    return f"{SPARK_MASTER_PORT} {SPARK_UI_PORT} {SPARK_JOB_PORT}"
+
+
+def _spark_ours() -> bool:
+    """Whether our cluster and job server run, on these ports."""
+    try:
+        pids = [int((SPARK / f"{name}.pid").read_text()) for name in ("master", "worker", "job-server")]
+        return all(map(alive, pids)) and (SPARK / "ports").read_text() == _spark_ports()
+    except (OSError, ValueError):
+        return False
+
+
+def spark_up() -> None:
+    if _spark_ours() and spark_workers() and port_open(SPARK_JOB_PORT):
+        say(f"spark: already running (master spark://127.0.0.1:{SPARK_MASTER_PORT}, job server "
+            f"localhost:{SPARK_JOB_PORT})")
+        return
+    ports = (SPARK_MASTER_PORT, SPARK_UI_PORT, SPARK_UI_PORT + 1, SPARK_JOB_PORT, SPARK_JOB_PORT - 1,
+             SPARK_JOB_PORT - 2)
+    taken = [p for p in ports if port_open(p)]
+    if taken:
+        raise Stop(f"port {', '.join(map(str, taken))} is in use by something else: stop it, or choose other ports "
+                   "(SPARK_MASTER_PORT, SPARK_UI_PORT, SPARK_JOB_PORT), or `scripts/engines.py down spark` if it is "
+                   "a half-started cluster of ours")
+    fetch_spark()
+    home = _spark_home()
+    env = {"SPARK_HOME": str(home), "SPARK_SCALA_VERSION": "2.12", "SPARK_LOCAL_IP": "127.0.0.1",
+           "SPARK_LOG_DIR": str(SPARK), "SPARK_WORKER_DIR": str(SPARK / "work")}
+    spark_jars = str(home / "jars" / "*")
+    master = f"spark://127.0.0.1:{SPARK_MASTER_PORT}"
+    started = time.monotonic()
+    spark_down(quiet=True)  # one cluster per checkout: ours on other ports, or half-started, goes
+    (SPARK / "ports").write_text(_spark_ports())
+    try:
+        pids = [start("master", [java(), "-Xmx512m", *SPARK_OPENS, "-cp", spark_jars,
+                                 "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                                 "--port", str(SPARK_MASTER_PORT), "--webui-port", str(SPARK_UI_PORT)], SPARK, env)]
+        # Each application's executor copies every jar Beam stages (about 410 MB) into its own
+        # folder under work/: the worker deletes the folders of ended applications after a minute.
+        cleanup = ["-Dspark.worker.cleanup.enabled=true", "-Dspark.worker.cleanup.interval=60",
+                   "-Dspark.worker.cleanup.appDataTtl=60"]
+        pids.append(start("worker", [java(), "-Xmx512m", *SPARK_OPENS, *cleanup, "-cp", spark_jars,
+                                     "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+                                     "--webui-port", str(SPARK_UI_PORT + 1), "--cores", "2", "--memory", "2g",
+                                     "--work-dir", str(SPARK / "work"), master], SPARK, env))
+        wait_for(f"Spark (master {master}, one worker)", lambda: spark_workers() == 1, 90, pids,
+                 [SPARK / "master.log", SPARK / "worker.log"])
+        # Executors put the job server's classpath first too: after Spark's own jars (Guava 14),
+        # the Guava 33 Beam's GCS options need lost a task to a NoSuchMethodError in each job.
+        classpath = str(SPARK / "classpath" / "*")
+        pids.append(start("job-server", [java(), "-Xmx1g", *SPARK_OPENS, f"-Dspark.executor.extraClassPath={classpath}",
+                                         "-cp", classpath,
+                                         "org.apache.beam.runners.spark.SparkJobServerDriver",
+                                         f"--spark-master-url={master}", f"--job-port={SPARK_JOB_PORT}",
+                                         f"--artifact-port={SPARK_JOB_PORT - 1}",
+                                         f"--expansion-port={SPARK_JOB_PORT - 2}",
+                                         f"--artifacts-dir={SPARK / 'artifacts'}"], SPARK, env))
+        wait_for(f"Beam's Spark job server (port {SPARK_JOB_PORT})", lambda: port_open(SPARK_JOB_PORT), 90, pids,
+                 [SPARK / "job-server.log"])
+    except (Stop, OSError):
+        spark_down(quiet=True)
+        raise
+    say(f"spark: Spark {SPARK_VERSION} up in {time.monotonic() - started:.0f} s: master {master} (UI "
+        f"http://127.0.0.1:{SPARK_UI_PORT}), one worker of 2 cores, Beam {BEAM_VERSION} job server "
+        f"localhost:{SPARK_JOB_PORT} (logs in {SPARK})")
+
+
+def spark_down(quiet: bool = False) -> None:
+    stopped = [f.stem for f in (SPARK / "job-server.pid", SPARK / "worker.pid", SPARK / "master.pid") if stop(f)]
+    if not quiet:
+        say(f"spark: stopped {', '.join(stopped)}" if stopped else "spark: not running")
+
+
+def spark_status() -> int:
+    workers = spark_workers()
+    if workers is None:
+        say("spark: down")
+        return 1
+    say(f"spark: up, master spark://127.0.0.1:{SPARK_MASTER_PORT}, {workers} worker(s); job server "
+        f"{'up' if port_open(SPARK_JOB_PORT) else 'down'} on localhost:{SPARK_JOB_PORT}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="scripts/engines.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("fetch", "up", "down", "status", "taskmanager"))
-    parser.add_argument("engine", choices=("flink", "prism"))
+    parser.add_argument("engine", choices=("flink", "prism", "spark"))
     parser.add_argument("--taskmanagers", type=int, default=2)
     args = parser.parse_args(argv)
     try:
         if args.engine == "flink":
             actions = {"fetch": fetch_flink, "up": lambda: flink_up(args.taskmanagers), "down": flink_down,
                        "status": flink_status, "taskmanager": start_taskmanager}
+        elif args.engine == "spark":
+            actions = {"fetch": fetch_spark, "up": spark_up, "down": spark_down, "status": spark_status}
         else:
-            actions = {"fetch": fetch_prism, "up": prism_up, "down": prism_down,
-                       "status": lambda: say("prism: up" if port_open(PRISM_JOB_PORT) else "prism: down")}
+            actions = {"fetch": fetch_prism, "up": prism_up, "down": prism_down, "status": prism_status}
         if args.action not in actions:
             raise Stop(f"{args.engine} has no {args.action}")
         result = actions[args.action]()

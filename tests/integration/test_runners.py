@@ -1,7 +1,10 @@
 """Runner conformance: every command, on the DirectRunner in one process, on the DirectRunner
 with two worker processes, on the PortableRunner with an EXTERNAL worker pool the tests start
-themselves, and on the FlinkRunner against a real Flink session cluster (a JobManager and two
-TaskManagers, scripts/engines.py) whose TaskManagers start SDK workers of their own: the same
+themselves, on the FlinkRunner against a real Flink session cluster (a JobManager and two
+TaskManagers, scripts/engines.py) whose TaskManagers start SDK workers of their own, on the
+PrismRunner against Beam's Prism job server (scripts/engines.py) with LOOPBACK workers, and on
+the SparkRunner against Beam's Spark job server and a Spark standalone cluster (a master, one
+worker, scripts/engines.py) whose executor starts SDK workers of its own: the same
 reports, the same dead letters, a clean deep verify; an error raised in a worker ends the run
 with exit 2 and the same message everywhere. On Flink the work must spread over both
 TaskManagers, and a TaskManager killed mid-load must cost nothing but time.
@@ -19,7 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from tests.integration.helpers import (
     connection_flags, count_type, execute, kill_when, new_table, run_cli, seeded, start_migrate, wait_while_running,
 )
-from tests.support.engines import FlinkCluster
+from tests.support.engines import FlinkCluster, Prism, SparkCluster
 from tests.support.fault_proxy import FaultPlan, FaultProxy
 from tests.support.worker_pool import WorkerPool
 
@@ -30,6 +33,8 @@ RUNNERS = {
     "multi_process": ["--direct_num_workers=2", "--direct_running_mode=multi_processing"],
     "portable": "worker_pool",  # the worker pool's own flags
     "flink": "flink",  # the shared cluster's
+    "prism": "prism",  # the shared job server's
+    "spark": "spark",  # the shared cluster's
 }
 
 
@@ -44,6 +49,16 @@ def flink() -> FlinkCluster:
     return FlinkCluster().up()
 
 
+@pytest.fixture(scope="session")
+def prism() -> Prism:
+    return Prism().up()
+
+
+@pytest.fixture(scope="session")
+def spark() -> SparkCluster:
+    return SparkCluster().up()
+
+
 @dataclass(frozen=True)
 class Runner:
     name: str
@@ -53,9 +68,16 @@ class Runner:
 # Every Flink test runs on one xdist worker (pytest.ini: --dist loadgroup): they share one
 # cluster, kill its TaskManagers and cancel its running jobs.
 ON_FLINK = pytest.mark.xdist_group("flink")
+# Likewise every Prism test: the session fixture that starts the shared Prism when it is not
+# running (make test starts it first) then runs on one worker, not on several racing for its port.
+# (A launcher killed mid-job does not disturb it: Prism fails that job, "SDK worker disconnected".)
+ON_PRISM = pytest.mark.xdist_group("prism")
+# And every Spark test: they share one cluster of one 2-core worker, and cancel its running jobs.
+ON_SPARK = pytest.mark.xdist_group("spark")
+GROUPS = {"flink": [ON_FLINK], "prism": [ON_PRISM], "spark": [ON_SPARK]}
 
 
-@pytest.fixture(params=[pytest.param(name, marks=ON_FLINK) if name == "flink" else name for name in RUNNERS])
+@pytest.fixture(params=[pytest.param(name, marks=GROUPS.get(name, [])) for name in RUNNERS])
 def runner(request) -> Runner:
     flags = RUNNERS[request.param]
     return Runner(request.param, request.getfixturevalue(flags).beam_args if isinstance(flags, str) else flags)
@@ -114,6 +136,8 @@ def test_a_killed_load_resumes_clean(runner, seeded_binlog_database, new_table_c
     kill_when(first, lambda: count_type(target, "mig_done") >= 2)
     if runner.name == "flink":
         FlinkCluster.cancel_running_jobs()  # the job outlives its launcher: the operator cancels it
+    if runner.name == "spark":
+        SparkCluster.cancel_running_jobs()  # likewise
     code, out, err = run_cli("migrate", "--resume", "--report", str(tmp_path / "m.json"), *flags)
     assert code == 0, out + err
     run = json.loads((tmp_path / "m.json").read_text())["run"]
@@ -126,7 +150,7 @@ def test_a_killed_load_resumes_clean(runner, seeded_binlog_database, new_table_c
 # portable runner's own error): one refusal on every runner; which error it is changes nothing
 # there, so the second only where the tool runs by default.
 @pytest.mark.parametrize("runner, refusal", [
-    *[pytest.param(name, "UnrecognizedClientException", marks=[ON_FLINK] if name == "flink" else [])  # credentials
+    *[pytest.param(name, "UnrecognizedClientException", marks=GROUPS.get(name, []))  # credentials
       for name in RUNNERS],
     ("direct", "ResourceNotFoundException"),  # the table went away after the pre-flight
 ], indirect=["runner"])
@@ -192,8 +216,9 @@ def test_a_runner_that_would_lose_data_is_refused(seeded_database, new_table_con
     code, out, err = run_cli("migrate", "--dry-run", "--runner", "DaskRunner", "--mysql-url",
                              seeded_database().url)
     assert code == 2 and "finish_bundle" in err and "PortableRunner" in err
-    code, out, err = run_cli("verify", "--runner", "PrismRunner")
-    assert code == 2 and "--allow-untested-runner" in err
+    code, out, err = run_cli("verify", "--runner", "DataflowRunner")
+    assert code == 2 and "--allow-untested-runner" in err and "Dataflow is out of this project's reach" in err
+    assert "PrismRunner" in err  # proven above, so named among the runners it runs on
 
 
 def test_each_process_finds_the_mysql_password_in_its_own_environment(seeded_database, new_table_config, tmp_path,

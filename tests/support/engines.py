@@ -1,5 +1,6 @@
-"""The Flink session cluster the suite shares (scripts/engines.py starts it, `make test` first):
-Beam flags for it, and what its REST API says about the jobs the tests ran."""
+"""The engines the suite shares, which scripts/engines.py starts (`make test` first): the Flink
+session cluster (Beam flags for it, and what its REST API says about the jobs the tests ran),
+Prism's job server and the Spark standalone cluster."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ FLINK_DIR = ROOT / ".local" / "engines" / "flink"
 REST_PORT = int(os.environ.get("FLINK_REST_PORT", "18081"))
 JOB_PORT = int(os.environ.get("FLINK_JOB_PORT", "18099"))
 TASKMANAGERS = 2
+PRISM_JOB_PORT = int(os.environ.get("PRISM_JOB_PORT", "18073"))
+SPARK_UI_PORT = int(os.environ.get("SPARK_UI_PORT", "18180"))
+SPARK_JOB_PORT = int(os.environ.get("SPARK_JOB_PORT", "18199"))
 
 
 def _get(path: str):
@@ -106,3 +110,62 @@ class FlinkCluster:
         while len(self.taskmanagers()) != TASKMANAGERS:
             assert time.monotonic() < deadline, f"Flink has {len(self.taskmanagers())} TaskManagers, not {TASKMANAGERS}"
             time.sleep(0.5)  # pacing: polls the REST API until the new TaskManagers registered
+
+
+class Prism:
+    """Beam 2.62.0's Prism job server: `up()` builds and starts it if needed (scripts/engines.py)."""
+
+    def up(self) -> "Prism":
+        result = subprocess.run([sys.executable, str(ENGINES), "up", "prism"], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"Prism would not start:\n{result.stdout}{result.stderr}")
+        return self
+
+    beam_args = ["--runner", "PrismRunner", "--job_endpoint", f"localhost:{PRISM_JOB_PORT}",
+                 "--environment_type", "LOOPBACK"]
+    """The PrismRunner through the shared job server; the SDK worker runs in the launching process."""
+
+
+class SparkCluster:
+    """Spark 3.5 standalone (a master, one worker) and Beam's Spark job server: `up()` starts them
+    if needed (scripts/engines.py)."""
+
+    def up(self) -> "SparkCluster":
+        result = subprocess.run([sys.executable, str(ENGINES), "up", "spark"], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"the Spark cluster would not start:\n{result.stdout}{result.stderr}")
+        return self
+
+    beam_args = ["--runner", "SparkRunner", "--job_endpoint", f"localhost:{SPARK_JOB_PORT}",
+                 "--environment_type", "PROCESS",
+                 "--environment_config", json.dumps({"command": str(ROOT / "scripts" / "beam-sdk-worker")})]
+    """The SparkRunner through the shared job server; each executor starts its own SDK workers."""
+
+    @staticmethod
+    def finished_apps() -> list[dict]:
+        """Every application the master saw end, newest last."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{SPARK_UI_PORT}/json/", timeout=10) as response:
+            return sorted(json.load(response)["completedapps"], key=lambda app: app["starttime"])
+
+    @staticmethod
+    def cancel_running_jobs(timeout: float = 120) -> None:
+        """What an operator does after killing a launcher: the job it submitted runs on in the job
+        server without it. Cancelled through Beam's job API, every job the job server runs."""
+        import grpc
+        from apache_beam.portability.api import beam_job_api_pb2, beam_job_api_pb2_grpc
+
+        ended = {beam_job_api_pb2.JobState.DONE, beam_job_api_pb2.JobState.FAILED,
+                 beam_job_api_pb2.JobState.CANCELLED}
+        with grpc.insecure_channel(f"localhost:{SPARK_JOB_PORT}") as channel:
+            jobs = beam_job_api_pb2_grpc.JobServiceStub(channel)
+
+            def running() -> list[str]:
+                return [job.job_id for job in jobs.GetJobs(beam_job_api_pb2.GetJobsRequest(), timeout=10).job_info
+                        if job.state not in ended]
+
+            for job_id in running():
+                jobs.Cancel(beam_job_api_pb2.CancelJobRequest(job_id=job_id), timeout=30)
+            deadline = time.monotonic() + timeout
+            while running():
+                assert time.monotonic() < deadline, "a Spark job would not cancel"
+                time.sleep(0.5)  # pacing: polls the job service until every job has ended

@@ -40,3 +40,18 @@ def test_the_direct_runner_is_the_fn_api_runner(flags):
 def test_the_tool_s_local_runs_never_do(prism_attempts, flags):
     _doubled(new_pipeline(PipelineOptions(flags)))
     assert prism_attempts == []
+
+
+@pytest.mark.parametrize("flags, refused", [
+    (["--runner", "PrismRunner"], True),  # Beam would download Prism from GitHub
+    (["--runner", "PrismRunner", "--job_endpoint", "localhost:18073"], False),
+    (["--runner", "PrismRunner", "--prism_location", "/opt/prism"], False),
+])
+def test_the_prism_runner_is_taken_only_with_a_prism_of_ours(flags, refused):
+    from pipelines.runners import RunnerRefused, check_runner
+
+    if refused:
+        with pytest.raises(RunnerRefused, match="never downloads"):
+            check_runner(PipelineOptions(flags), allow_untested=False)
+    else:
+        assert check_runner(PipelineOptions(flags), allow_untested=False) == "PrismRunner"
