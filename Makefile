@@ -34,13 +34,13 @@ help: dynamodb-help
 dynamodb-help:
 	@echo "Set-up and tests"
 	@echo "  ./run_local.sh               rehearse the whole migration locally (services, sample data, init, migrate, verify)"
-	@echo "  make test                    run the test suite on services of its own (DynamoDB Local $(TEST_DYNAMODB_PORT), MariaDB $(TEST_MYSQL_PORT) and $(TEST_BINLOG_MYSQL_PORT), Flink, Prism, Spark)"
+	@echo "  make test                    run the test suite on services of its own (DynamoDB Local $(TEST_DYNAMODB_PORT), MariaDB $(TEST_MYSQL_PORT) and $(TEST_BINLOG_MYSQL_PORT), Flink, Spark)"
 	@echo "  make test-fast               the edit loop's subset: unit, transforms, each command once (no Flink; about a minute)"
 	@echo "  make local-up                start the rehearsal's services: DynamoDB Local ($(LOCAL_DYNAMODB_PORT)), MariaDB with binlog (3307)"
 	@echo "  make local-down              stop every service the project started (rehearsal's and tests')"
 	@echo "  make local-status            say which of them answer"
 	@echo "  make flink-up | flink-down   a Flink 1.19 session cluster (JobManager + 2 TaskManagers) and Beam's job server"
-	@echo "  make prism-up | prism-down   Beam's Prism runner, built from the Go module proxy"
+	@echo "  make prism-up | prism-down   Beam's Prism runner, built from the Go module proxy (refused by the tool: README)"
 	@echo "  make spark-up | spark-down   a Spark 3.5 standalone cluster (master + 1 worker) and Beam's job server"
 	@echo "  make docs                    regenerate docs/data-model.md from the specs"
 	@echo "Migration (configure with MYSQL_URL, DYNAMODB_ENDPOINT_URL or LOCALSTACK_URL, DYNAMODB_TABLE, AWS_DEFAULT_REGION)"
@@ -67,7 +67,6 @@ local-up: venv
 test-services: venv
 	scripts/local_services.sh up tests
 	python3 scripts/engines.py up flink
-	python3 scripts/engines.py up prism
 	python3 scripts/engines.py up spark
 
 flink-up:
