@@ -42,16 +42,17 @@ def test_the_tool_s_local_runs_never_do(prism_attempts, flags):
     assert prism_attempts == []
 
 
-@pytest.mark.parametrize("flags, refused", [
-    (["--runner", "PrismRunner"], True),  # Beam would download Prism from GitHub
-    (["--runner", "PrismRunner", "--job_endpoint", "localhost:18073"], False),
-    (["--runner", "PrismRunner", "--prism_location", "/opt/prism"], False),
+@pytest.mark.parametrize("flags, allow_untested, refused", [
+    (["--runner", "PrismRunner"], True, "never downloads"),  # Beam would download Prism from GitHub
+    (["--runner", "PrismRunner", "--job_endpoint", "localhost:18073"], False, "35337"),  # can end a failed job as DONE
+    (["--runner", "PrismRunner", "--job_endpoint", "localhost:18073"], True, None),
+    (["--runner", "PrismRunner", "--prism_location", "/opt/prism"], True, None),
 ])
-def test_the_prism_runner_is_taken_only_with_a_prism_of_ours(flags, refused):
+def test_the_prism_runner_is_refused_and_never_downloaded(flags, allow_untested, refused):
     from pipelines.runners import RunnerRefused, check_runner
 
     if refused:
-        with pytest.raises(RunnerRefused, match="never downloads"):
-            check_runner(PipelineOptions(flags), allow_untested=False)
+        with pytest.raises(RunnerRefused, match=refused):
+            check_runner(PipelineOptions(flags), allow_untested=allow_untested)
     else:
-        assert check_runner(PipelineOptions(flags), allow_untested=False) == "PrismRunner"
+        assert check_runner(PipelineOptions(flags), allow_untested=allow_untested) == "PrismRunner"
