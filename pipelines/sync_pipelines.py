@@ -29,6 +29,7 @@ from transforms.to_items import ToItems
 if TYPE_CHECKING:
     from pipelines.sync import SyncSettings
 
+
 def build_binlog_pipeline(p: beam.Pipeline, settings: SyncSettings, window: BinlogWindow,
                           checkpoints: dict[str, Checkpoint]) -> None:
     orders = {t: BinlogPosition.from_record(c.binlog).order() for t, c in checkpoints.items()}
