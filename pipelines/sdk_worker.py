@@ -15,6 +15,7 @@ one releases its worker the pool stops the other's: its tasks then wait for ever
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 import tempfile
@@ -29,6 +30,23 @@ def _descriptor(url: str) -> str:
     return text_format.MessageToString(endpoints_pb2.ApiServiceDescriptor(url=url))
 
 
+def semi_persistent_directory(worker_id: str) -> str:
+    """The harness's scratch folder: one per worker id, reused by the next job's worker of that id
+    (nothing is staged, so the harness keeps nothing there), so that runs leave no growing pile of
+    folders in the system temp; removed when the worker ends, if it ends on its own."""
+    path = os.path.join(tempfile.gettempdir(), f"algoitny-etl-sdk-worker-{worker_id}")
+    os.makedirs(path, exist_ok=True)
+    atexit.register(_remove_if_empty, path)
+    return path
+
+
+def _remove_if_empty(path: str) -> None:
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass  # not empty, gone, or another worker of that id uses it
+
+
 def environment_for(worker_id: str, provision_endpoint: str, control: str | None, logging: str | None) -> dict:
     """What `boot` hands the harness, from the runner's provision service."""
     with grpc.insecure_channel(provision_endpoint) as channel:
@@ -39,7 +57,7 @@ def environment_for(worker_id: str, provision_endpoint: str, control: str | None
         "PIPELINE_OPTIONS": json_format.MessageToJson(info.pipeline_options),
         "CONTROL_API_SERVICE_DESCRIPTOR": _descriptor(control or info.control_endpoint.url),
         "LOGGING_API_SERVICE_DESCRIPTOR": _descriptor(logging or info.logging_endpoint.url),
-        "SEMI_PERSISTENT_DIRECTORY": tempfile.mkdtemp(prefix=f"beam-sdk-worker-{worker_id}-"),
+        "SEMI_PERSISTENT_DIRECTORY": semi_persistent_directory(worker_id),
         "RUNNER_CAPABILITIES": " ".join(info.runner_capabilities),
     }
     if info.status_endpoint.url:

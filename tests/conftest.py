@@ -13,9 +13,12 @@ test that needs a real service never passes, nor skips, without it.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
+import tempfile
+import time
 import uuid
 
 import pytest
@@ -45,6 +48,24 @@ def pytest_collection_finish(session):
             raise pytest.UsageError(f"--dist loadgroup did not group {lost[0]} (and {len(lost) - 1} more): this "
                                     "pytest-xdist cannot group tests on this pytest; install the versions in "
                                     "constraints.txt (make venv)")
+
+
+_STARTED = time.time()
+
+
+def pytest_sessionfinish(session):
+    """Beam makes a `beam-pipeline-temp*` folder in the system temp for every Pipeline object and
+    removes it only when that pipeline runs to its end; the suite's failing and refused runs leave
+    hundreds of empty ones. Once every xdist worker is done, the empty ones made since the suite
+    began are removed (a folder with something in it is not this suite's to judge)."""
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller cleans up last
+        return
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), "beam-pipeline-temp*")):
+        try:
+            if os.stat(path).st_mtime >= _STARTED:
+                os.rmdir(path)  # only if empty
+        except OSError:
+            pass
 
 
 def _unavailable(message: str):
