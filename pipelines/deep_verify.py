@@ -145,10 +145,11 @@ def repair(settings, pipeline_options, findings: Findings) -> Repair:
     for record in read_json_lines(actions_path):
         actions[record["tp"]][f"{record['action']} {record['class']}"] += 1
     outcome = Repair(settings.dry_run, actions, actions_path, dead_letter_path=settings.dead_letter_path)
+    if not settings.dry_run:
+        outcome.failed = sum(1 for _ in iter_json_lines(settings.dead_letter_path))
+    remove_if_empty(settings.dead_letter_path)  # a dry run (--to mysql) writes none, yet its sink makes the file
     if settings.dry_run:
         return outcome
-    outcome.failed = sum(1 for _ in iter_json_lines(settings.dead_letter_path))
-    remove_if_empty(settings.dead_letter_path)
     rechecked = _paths(pipeline_options, "repair-recheck")
     _run(pipeline_options, build_recheck_pipeline, settings, actions_path, rechecked)
     outcome.recheck = _by_type(read_json_lines(rechecked.counts))

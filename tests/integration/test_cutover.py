@@ -214,8 +214,11 @@ def test_repair_to_mysql_mends_rows_deleted_changed_and_added(cut_over, tmp_path
             "VALUES (990001, 1, 'hint', NULL, '{}', UTC_TIMESTAMP(6))")
     code, out, err = run_cli("verify", "--deep", *flags)
     assert code == 1, out + err
-    code, out, err = run_cli("verify", "--deep", "--repair", "--to", "mysql", "--dry-run", *flags)
+    dead = tmp_path / "dead.jsonl"
+    code, out, err = run_cli("verify", "--deep", "--repair", "--to", "mysql", "--dry-run", "--dead-letter", str(dead),
+                             *flags)
     assert code == 1 and execute(source, "SELECT name FROM users WHERE id = 4")[0][0] == "corrupted", out + err
+    assert not dead.exists()  # a dry run leaves no empty dead-letter file behind
     code, out, err = run_cli("verify", "--deep", "--repair", "--to", "mysql", *flags)
     assert code == 0, out + err
     assert execute(source, "SELECT COUNT(*) FROM usage_logs WHERE id IN "
