@@ -1,6 +1,6 @@
 """The engines the suite shares, which scripts/engines.py starts (`make test` first): the Flink
-session cluster (Beam flags for it, and what its REST API says about the jobs the tests ran),
-Prism's job server and the Spark standalone cluster."""
+session cluster (Beam flags for it, and what its REST API says about the jobs the tests ran)
+and the Spark standalone cluster."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ FLINK_DIR = ROOT / ".local" / "engines" / "flink"
 REST_PORT = int(os.environ.get("FLINK_REST_PORT", "18081"))
 JOB_PORT = int(os.environ.get("FLINK_JOB_PORT", "18099"))
 TASKMANAGERS = 2
-PRISM_JOB_PORT = int(os.environ.get("PRISM_JOB_PORT", "18073"))
 SPARK_UI_PORT = int(os.environ.get("SPARK_UI_PORT", "18180"))
 SPARK_JOB_PORT = int(os.environ.get("SPARK_JOB_PORT", "18199"))
 
@@ -110,20 +109,6 @@ class FlinkCluster:
         while len(self.taskmanagers()) != TASKMANAGERS:
             assert time.monotonic() < deadline, f"Flink has {len(self.taskmanagers())} TaskManagers, not {TASKMANAGERS}"
             time.sleep(0.5)  # pacing: polls the REST API until the new TaskManagers registered
-
-
-class Prism:
-    """Beam 2.62.0's Prism job server: `up()` builds and starts it if needed (scripts/engines.py)."""
-
-    def up(self) -> "Prism":
-        result = subprocess.run([sys.executable, str(ENGINES), "up", "prism"], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"Prism would not start:\n{result.stdout}{result.stderr}")
-        return self
-
-    beam_args = ["--runner", "PrismRunner", "--job_endpoint", f"localhost:{PRISM_JOB_PORT}",
-                 "--environment_type", "LOOPBACK"]
-    """The PrismRunner through the shared job server; the SDK worker runs in the launching process."""
 
 
 class SparkCluster:
