@@ -18,6 +18,8 @@ setuptools.setup(
         "SQLAlchemy>=2.0,<2.2",
         "PyMySQL>=1.1,<2",
         "mysql-replication>=1.0.9,<2",
+        # Items' DynamoDB JSON and the answers (connectors/dynamodb/wire.py, transport.py); Beam needs it too.
+        "orjson>=3.9.7,<4",
     ],
     extras_require={
         # pytest 9.2 keeps a node's id in Node._id; pytest-xdist 3.8's --dist loadgroup still sets

@@ -29,7 +29,7 @@ from pipelines.migrate_plan import ReadPlan, find_run, plan_dry_run, plan_new_ru
 from pipelines.runners import is_distributed, new_pipeline
 from reports import migrate_report, writes
 from reports.progress_printer import ProgressPrinter
-from transforms.duplicate_keys import FindDuplicateKeys
+from transforms.duplicate_keys import FindDuplicateKeys, can_collide
 from transforms.item_stats import SizeStatsFn
 from transforms.to_items import ToItems
 
@@ -77,7 +77,9 @@ def build_pipeline(p: beam.Pipeline, settings: MigrateSettings) -> None:
     for table, ranges in settings.plan.ranges.items():
         if not ranges:
             continue
-        duplicates = p | f"Duplicates {table}" >> FindDuplicateKeys(settings.mysql, table)
+        # A side input costs per row; a table whose keys are its primary key's cannot collide.
+        duplicates = p | f"Duplicates {table}" >> FindDuplicateKeys(settings.mysql, table) if can_collide(table) \
+            else None
         rows = p | f"Read {table}" >> ReadKeyRanges(settings.mysql, ranges, settings.progress_dir,
                                                      track=run_id is not None)
         mapped = rows | f"Map {table}" >> ToItems(table, settings.now, settings.compress_over, duplicates, run_id)

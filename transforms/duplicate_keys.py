@@ -18,6 +18,13 @@ from connectors.mysql.queries import duplicate_identities
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
 
 
+def can_collide(table: str) -> bool:
+    """Whether two rows of `table` can map to one item key: some item type's identity is not the
+    table's primary key. Where none can, there is nothing to look for (and no side input to feed)."""
+    source = SOURCE_SPECS[table]
+    return any(ITEM_SPECS[tp].identity_columns != (source.key,) for tp in source.items)
+
+
 class FindDuplicateKeysFn(EngineDoFn):
     def process(self, table: str):
         source = SOURCE_SPECS[table]

@@ -21,7 +21,7 @@ MAX_BATCH_GET_KEYS = 100
 
 def signed_call(http, operation: str, policy: RetryPolicy = RetryPolicy(), rng: random.Random | None = None,
                 sleep=time.sleep):  # pacing: the policy's backoff between attempts
-    """request -> answer through the signed transport, parsed by the json module; throttling, 5xx
+    """request -> answer through the signed transport (answers parsed by orjson); throttling, 5xx
     answers and dropped connections retried within `policy`'s bounds."""
     rng = rng or random.Random()
 

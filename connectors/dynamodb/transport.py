@@ -1,9 +1,10 @@
 """DynamoDB API calls as SigV4-signed HTTP over urllib3's keep-alive pool (no Beam here).
 
-Requests are signed with botocore's own SigV4 signer and credentials; botocore's
-per-request parameter validation and type serialisation are skipped because the body was
-built from items validated when they were encoded (wire.py). Reads and table management
-use boto3 (clients.py).
+Requests are signed by signing.py (SigV4 for this one request shape, held to botocore's signer
+by a test) with the credentials botocore's chain resolves; botocore's per-request parameter
+validation and type serialisation are skipped because the body was built from items validated
+when they were encoded (wire.py). One urllib3 connection pool to the one endpoint. Reads and
+table management use boto3 (clients.py).
 """
 
 from __future__ import annotations
@@ -12,15 +13,13 @@ import json
 import zlib
 
 import boto3
+import orjson
 import urllib3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from connectors.dynamodb import clients
 from connectors.dynamodb.config import DynamoDBConfig
-
-TARGET_PREFIX = "DynamoDB_20120810."
+from connectors.dynamodb.signing import DynamoDBSigner
 
 
 class DynamoDBError(Exception):
@@ -54,22 +53,22 @@ class SignedHttpClient:
     def __init__(self, config: DynamoDBConfig, max_connections: int = 10, connect_timeout: float = 5,
                  read_timeout: float = 30):
         boto_client = clients.client(config)  # for the endpoint and credential chain boto3 resolves
-        self._url = boto_client.meta.endpoint_url
-        self._region = config.region
+        url = boto_client.meta.endpoint_url
+        self._signer = DynamoDBSigner(url, config.region)
         local = clients.local_credentials(config)
         self._credentials = Credentials(local["aws_access_key_id"], local["aws_secret_access_key"]) if local \
             else boto3_credentials()
-        self._pool = urllib3.PoolManager(
-            num_pools=2, maxsize=max_connections, block=True, retries=False,
+        self._pool = urllib3.connection_from_url(
+            url, maxsize=max_connections, block=True, retries=False,
             timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout))
         boto_client.close()
 
     def call(self, operation: str, body: bytes) -> dict:
-        headers = {"X-Amz-Target": TARGET_PREFIX + operation, "Content-Type": "application/x-amz-json-1.0"}
-        request = AWSRequest(method="POST", url=self._url, data=body, headers=headers)
-        SigV4Auth(self._credentials.get_frozen_credentials(), "dynamodb", self._region).add_auth(request)
+        credentials = self._credentials.get_frozen_credentials()  # refreshed by botocore when temporary
+        headers = self._signer.headers(operation, body, credentials.access_key, credentials.secret_key,
+                                       credentials.token)
         try:
-            response = self._pool.request("POST", self._url, body=body, headers=dict(request.headers.items()),
+            response = self._pool.urlopen("POST", self._signer.path, body=body, headers=headers,
                                           preload_content=True)
         except (urllib3.exceptions.HTTPError, OSError) as error:  # resets, refusals, timeouts
             raise DynamoDBError(type(error).__name__, str(error)) from None
@@ -79,10 +78,10 @@ class SignedHttpClient:
             raise DynamoDBError("CRC32Mismatch", "the response was damaged in transit")
         if response.status != 200:
             raise DynamoDBError.from_response(response.status, data)
-        return json.loads(data)
+        return orjson.loads(data)
 
     def close(self) -> None:
-        self._pool.clear()
+        self._pool.close()
 
 
 def boto3_credentials():

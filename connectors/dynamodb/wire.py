@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+import orjson
 from boto3.dynamodb.types import TypeDeserializer
 
 from schema.item_size import item_size, write_units
@@ -66,8 +67,7 @@ def encode_item(item: dict, size: int | None = None, origin: str | None = None) 
 
 def encode_delete(pk: str, sk: str, tp: str) -> EncodedItem:
     """A delete of the item at (pk, sk); a delete costs at least one write unit."""
-    key = json.dumps({"PK": {"S": pk}, "SK": {"S": sk}}, ensure_ascii=False, separators=(",", ":"))
-    return EncodedItem(pk, sk, tp, key.encode("utf-8"), 1, delete=True)
+    return EncodedItem(pk, sk, tp, orjson.dumps({"PK": {"S": pk}, "SK": {"S": sk}}), 1, delete=True)
 
 
 def attribute_value(value: object) -> dict:
@@ -111,7 +111,9 @@ def item_wire(item: dict) -> dict:
 
 
 def item_json(item: dict) -> bytes:
-    return json.dumps(item_wire(item), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The item's DynamoDB JSON as compact UTF-8 (orjson: a tenth of the json module's time; a
+    string that is not valid Unicode, a lone surrogate, is a TypeError, as encode_item says)."""
+    return orjson.dumps(item_wire(item))
 
 
 def batch_write_body(table: str, items: list[EncodedItem], consumed_capacity: bool = True) -> bytes:

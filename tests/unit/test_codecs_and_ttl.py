@@ -1,11 +1,12 @@
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schema.codecs import JSON, ValueRejected, epoch_seconds, from_epoch_seconds, plain_decimal
+from schema.codecs import JSON, ValueRejected, epoch_seconds, from_epoch_seconds, parse_json, plain_decimal
 from schema.ttl import TtlRule
 
 moments = st.datetimes(min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(2100, 1, 1))
@@ -53,3 +54,29 @@ def test_ttl_boundary():
     assert ttl == epoch_seconds(dt.datetime(2026, 1, 2)) 
     assert rule.is_expired(ttl, now=ttl)
     assert not rule.is_expired(ttl, now=ttl - 1)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.text() | st.integers() | st.integers(min_value=-2**80, max_value=2**80)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.decimals(allow_nan=False, allow_infinity=False),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=12)
+
+
+@given(json_values, st.sampled_from([None, 1]))
+def test_parse_json_reads_what_the_json_module_reads(value, indent):
+    """parse_json takes orjson's shortcut only where it is exact: same values, no float, ever."""
+    text = json.dumps(value, default=str, indent=indent)
+    parsed = parse_json(text)
+    expected = json.loads(text, parse_float=Decimal)
+    assert parsed == expected and repr(parsed) == repr(expected)
+
+
+def test_what_orjson_refuses_is_read_or_refused_by_the_json_module():
+    assert parse_json('{"a": "\\ud800"}') == {"a": "\ud800"}  # a lone surrogate: orjson refuses, json reads
+    for constant in ("NaN", "[Infinity]"):
+        with pytest.raises(ValueRejected):
+            parse_json(constant)
+    for broken in ("[1,]", "\ufeff{}", ""):
+        with pytest.raises(ValueError):
+            parse_json(broken)
