@@ -43,6 +43,10 @@ def number_size(value: int | Decimal) -> int:
     return highest // 2 - lowest // 2 + 2 + negative
 
 
+def _name_size(name: object) -> int:
+    return len(name) if type(name) is str and name.isascii() else len(str(name).encode("utf-8"))
+
+
 def value_size(value: object) -> int:
     kind = type(value)
     if kind is str:
@@ -54,7 +58,7 @@ def value_size(value: object) -> int:
     if kind is dict:
         total = 3
         for name, member in value.items():
-            total += 1 + len(str(name).encode("utf-8")) + value_size(member)
+            total += 1 + _name_size(name) + value_size(member)
         return total
     if kind is list or kind is tuple:
         total = 3
@@ -90,7 +94,7 @@ def attribute_sizes(item: dict) -> dict[str, int]:
 def item_size(item: dict) -> int:
     total = 0
     for name, value in item.items():
-        total += len(name.encode("utf-8")) + value_size(value)
+        total += _name_size(name) + value_size(value)
     return total
 
 

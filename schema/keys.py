@@ -73,8 +73,8 @@ def key_date(moment: _dt.datetime) -> str:
 
 def check_key_sizes(pk: str, sk: str, index: str = "") -> None:
     """DynamoDB limits, for the table and each index: partition key 2048 bytes, sort key 1024 (UTF-8)."""
-    pk_bytes = len(pk.encode("utf-8"))
-    sk_bytes = len(sk.encode("utf-8"))
+    pk_bytes = len(pk) if pk.isascii() else len(pk.encode("utf-8"))
+    sk_bytes = len(sk) if sk.isascii() else len(sk.encode("utf-8"))
     where = f"{index} " if index else ""
     if pk_bytes > MAX_PARTITION_KEY_BYTES:
         raise InvalidKeyPart(f"{where}partition key is {pk_bytes} bytes (limit {MAX_PARTITION_KEY_BYTES})",

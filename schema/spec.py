@@ -20,6 +20,7 @@ from schema.ttl import TtlRule
 
 Row = Mapping[str, object]
 _ABSENT = object()
+_INDEX_KEYS = (("GSI1", "GSI1PK", "GSI1SK"), ("GSI2", "GSI2PK", "GSI2SK"))
 
 
 def _plain_id(value: object) -> object:
@@ -122,9 +123,9 @@ class ItemSpec:
         try:
             item = self.key_builder(row)
             k.check_key_sizes(item["PK"], item["SK"])
-            for index in ("GSI1", "GSI2"):
-                if f"{index}PK" in item:
-                    k.check_key_sizes(item[f"{index}PK"], item[f"{index}SK"], index)
+            for index, pk, sk in _INDEX_KEYS:
+                if pk in item:
+                    k.check_key_sizes(item[pk], item[sk], index)
         except k.InvalidKeyPart as error:
             raise RowRejected(f"{self.tp} key: {error}", error.code) from None
         kept_as_text: list[str] = []

@@ -21,6 +21,8 @@ class TtlRule:
     days: int
 
     def ttl_for(self, created_epoch: Decimal) -> int:
+        if created_epoch >= 0:  # int() truncates toward zero: the floor, for a moment after 1970
+            return int(created_epoch) + self.days * DAY_SECONDS
         return int(Decimal(created_epoch).to_integral_value(rounding=ROUND_FLOOR)) + self.days * DAY_SECONDS
 
     @staticmethod
