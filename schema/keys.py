@@ -26,7 +26,11 @@ class InvalidKeyPart(Rejected):
 
 def join_key(*parts: object) -> str:
     """Join key parts with `#`; every part but the last must be free of `#` and non-empty."""
-    texts = [str(p) for p in parts]
+    texts = [p if type(p) is str else str(p) for p in parts]
+    key = SEPARATOR.join(texts)
+    # The common case in one look: no empty part, and no `#` but the separators and the last part's.
+    if "" not in texts and key.count(SEPARATOR) == len(texts) - 1 + texts[-1].count(SEPARATOR):
+        return key
     for position, text in enumerate(texts):
         if text == "":
             raise InvalidKeyPart(f"empty key part at position {position} of {texts!r}")
@@ -60,9 +64,7 @@ def as_utc(moment: _dt.datetime) -> _dt.datetime:
 
 def key_timestamp(moment: _dt.datetime) -> str:
     """`<ts>`: `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC; sorts chronologically as text."""
-    m = as_utc(moment)
-    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
-            f"{m.microsecond:06d}Z")
+    return as_utc(moment).isoformat(timespec="microseconds") + "Z"  # naive: YYYY-MM-DDTHH:MM:SS.ffffff
 
 
 def key_date(moment: _dt.datetime) -> str:

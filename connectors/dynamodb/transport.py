@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import zlib
 
-import boto3
 import orjson
 from botocore.credentials import Credentials
 
@@ -82,7 +81,7 @@ class SignedHttpClient:
 
 
 def boto3_credentials():
-    credentials = boto3.session.Session().get_credentials()
+    credentials = clients.session_credentials()
     if credentials is None:
         raise DynamoDBError("NoCredentials", "no AWS credentials found (environment, profile or role)", 0)
     return credentials
