@@ -40,7 +40,7 @@ def scan_pages(http, table: str, segment: int, total_segments: int, policy: Retr
                **scan_args) -> Iterator[list[dict]]:
     """Every page of one Scan segment (strongly consistent), as lists of items in DynamoDB JSON.
 
-    Sent through the signed transport and parsed by the json module: botocore's response
+    Sent through the signed transport and parsed by orjson: botocore's response
     parser costs more than the rest of deep verify's work per item.
     """
     request = {"TableName": table, "Segment": segment, "TotalSegments": total_segments, "ConsistentRead": True,
