@@ -70,29 +70,30 @@ def _stats_record(element) -> dict:
 
 
 def build_pipeline(p: beam.Pipeline, settings: MigrateSettings) -> None:
-    """Read the plan's key ranges of each table, map, write. A run's reads are tracked, so the
-    writer can record each key range once all its items are written (what --resume skips)."""
-    items, dead_letters, measures = [], [], []
+    """Read the plan's key ranges of every table in one read, map, write. One read, not one per
+    table joined by a Flatten before the write: the FnApiRunner runs a Flatten's consumer only
+    once every input's stage has finished, so the first write would wait for every table to be
+    read and mapped, holding all their items in memory. A run's reads are tracked, so the writer
+    can record each key range once all its items are written (what --resume skips)."""
     run_id = settings.plan.run_id
-    for table, ranges in settings.plan.ranges.items():
-        if not ranges:
-            continue
-        # A side input costs per row; a table whose keys are its primary key's cannot collide.
-        duplicates = p | f"Duplicates {table}" >> FindDuplicateKeys(settings.mysql, table) if can_collide(table) \
-            else None
-        rows = p | f"Read {table}" >> ReadKeyRanges(settings.mysql, ranges, settings.progress_dir,
-                                                     track=run_id is not None)
-        mapped = rows | f"Map {table}" >> ToItems(table, settings.now, settings.compress_over, duplicates, run_id)
-        items.append(mapped.items)
-        dead_letters.append(mapped.dead_letter)
-        measures.append(mapped.measure)
-    encoded = items | "AllItems" >> beam.Flatten()
+    tables = tuple(table for table, ranges in settings.plan.ranges.items() if ranges)
+    if not tables:
+        return
+    # A side input costs per row; a table whose keys are its primary key's cannot collide.
+    finders = [p | f"Duplicates {table}" >> FindDuplicateKeys(settings.mysql, table)
+               for table in tables if can_collide(table)]
+    duplicates = finders | "AllDuplicates" >> beam.Flatten() if finders else None
+    ranges = [key_range for table in tables for key_range in settings.plan.ranges[table]]
+    rows = p | "Read" >> ReadKeyRanges(settings.mysql, ranges, settings.progress_dir, track=run_id is not None,
+                                       tagged=True)
+    mapped = rows | "Map" >> ToItems(None, settings.now, settings.compress_over, duplicates, run_id, tables=tables)
+    dead_letters = [mapped.dead_letter]
     if not settings.dry_run:
-        dead_letters.append(encoded | "Write" >> WriteToDynamoDB(settings.dynamo, settings.writer,
-                                                                 settings.progress_dir))
+        dead_letters.append(mapped.items | "Write" >> WriteToDynamoDB(settings.dynamo, settings.writer,
+                                                                      settings.progress_dir))
     _ = dead_letters | "AllDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteJsonLines(
         settings.dead_letter_path)
-    _ = (measures | "AllMeasures" >> beam.Flatten()
+    _ = (mapped.measure
          | "SizeStats" >> beam.CombinePerKey(SizeStatsFn())
          | "StatsRecord" >> beam.Map(_stats_record)
          | "WriteStats" >> WriteJsonLines(settings.stats_path))

@@ -12,7 +12,7 @@ from apache_beam.metrics import Metrics
 
 from connectors import metrics
 from connectors.dynamodb.wire import AfterWritten, encode_item
-from connectors.mysql.key_ranges import RangeEnd
+from connectors.mysql.key_ranges import RangeEnd, TableRow
 from connectors.windowing import in_global_window
 from schema.dead_letters import DEAD_LETTER, dead_letter_for_row
 from schema.entities import ITEM_SPECS, SOURCE_SPECS
@@ -44,21 +44,27 @@ class RowToItems(beam.DoFn):
     RangeEnd. With a `run_id`, a range whose rows all arrived here and mapped without a dead
     letter gets an AfterWritten marker after its items: the writer records the range as done
     once it has written exactly those items (what `migrate --resume` skips).
+
+    `table` None: rows of several tables (`tables`) arrive as TableRows naming theirs (one read,
+    one mapping and one write for a whole migration: on the FnApiRunner a Flatten of several
+    tables' items before the write would hold them all until every table was read).
     """
 
-    def __init__(self, table: str, now: int, compress_over: int | None = None, run_id: str | None = None):
+    def __init__(self, table: str | None, now: int, compress_over: int | None = None, run_id: str | None = None,
+                 tables: tuple[str, ...] = ()):
         self._table = table
+        self._tables = (table,) if table is not None else tuple(tables)
         self._now = now
         self._compress_over = compress_over
         self._run_id = run_id
 
     def setup(self):
-        source = SOURCE_SPECS[self._table]
-        self._specs = [ITEM_SPECS[tp] for tp in source.items]
-        self._key = source.key
-        self._mapped = {s.tp: Metrics.counter(metrics.NAMESPACE, metrics.items_mapped(s.tp)) for s in self._specs}
-        self._expired = {s.tp: Metrics.counter(metrics.NAMESPACE, metrics.items_expired(s.tp)) for s in self._specs}
-        self._dead = Metrics.counter(metrics.NAMESPACE, metrics.dead_letters(self._table))
+        self._specs_of = {t: [ITEM_SPECS[tp] for tp in SOURCE_SPECS[t].items] for t in self._tables}
+        self._key_of = {t: SOURCE_SPECS[t].key for t in self._tables}
+        specs = [s for table_specs in self._specs_of.values() for s in table_specs]
+        self._mapped = {s.tp: Metrics.counter(metrics.NAMESPACE, metrics.items_mapped(s.tp)) for s in specs}
+        self._expired = {s.tp: Metrics.counter(metrics.NAMESPACE, metrics.items_expired(s.tp)) for s in specs}
+        self._dead = {t: Metrics.counter(metrics.NAMESPACE, metrics.dead_letters(t)) for t in self._tables}
 
     def start_bundle(self):
         self._duplicates_seen = None
@@ -94,7 +100,11 @@ class RowToItems(beam.DoFn):
         if isinstance(element, RangeEnd):
             yield from self._range_end(element)
             return
-        origin, row = element if isinstance(element, tuple) else (None, element)
+        if type(element) is TableRow:
+            table, origin, row = element
+        else:
+            table = self._table
+            origin, row = element if isinstance(element, tuple) else (None, element)
         counts = None
         if origin is not None:
             counts = self._ranges.setdefault(origin, [0, 0, 0])
@@ -102,10 +112,10 @@ class RowToItems(beam.DoFn):
         built = []
         try:
             colliding = self._colliding(duplicates) if duplicates else {}
-            for spec in self._specs:
+            for spec in self._specs_of[table]:
                 if colliding and (spec.tp, spec.identity_of_row(row)) in colliding:
                     keys = colliding[(spec.tp, spec.identity_of_row(row))]
-                    raise RowRejected(f"{self._table} rows {', '.join(map(str, keys))} all map to the same "
+                    raise RowRejected(f"{table} rows {', '.join(map(str, keys))} all map to the same "
                                       f"{spec.tp} key; none is migrated, so none overwrites another",
                                       "duplicate_key")
                 if not spec.produces_item_for(row):
@@ -118,11 +128,11 @@ class RowToItems(beam.DoFn):
                 encoded = encode_mapped(item, info["size"], origin)
                 built.append((spec, encoded, measure(item, info["size"], len(info["kept_as_text"]))))
         except RowRejected as rejected:
-            self._dead.inc()
+            self._dead[table].inc()
             if counts is not None:
                 counts[2] += 1
             yield beam.pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for_row(
-                self._table, row.get(self._key), str(rejected), row, rejected.code))
+                table, row.get(self._key_of[table]), str(rejected), row, rejected.code))
             return
         for spec, encoded, measured in built:
             if encoded is None:
@@ -138,14 +148,16 @@ class RowToItems(beam.DoFn):
 
 
 class ToItems(beam.PTransform):
-    """Rows of `table` -> EncodedItems (main), dead letters (`dead_letter`), partial SizeStats (`measure`)."""
+    """Rows of `table` -> EncodedItems (main), dead letters (`dead_letter`), partial SizeStats (`measure`).
+    `table` None: TableRows of `tables` (ReadKeyRanges(tagged=True))."""
 
-    def __init__(self, table: str, now: int, compress_over: int | None = None, duplicates=None,
-                 run_id: str | None = None):
-        """`duplicates`: optional PCollection from FindDuplicateKeys for this table; `run_id`: the
+    def __init__(self, table: str | None, now: int, compress_over: int | None = None, duplicates=None,
+                 run_id: str | None = None, tables: tuple[str, ...] = ()):
+        """`duplicates`: optional PCollection from FindDuplicateKeys for these tables; `run_id`: the
         migrate run whose finished key ranges are recorded (rows read with tracking)."""
         super().__init__()
         self._table = table
+        self._tables = tuple(tables)
         self._now = now
         self._compress_over = compress_over
         self._duplicates = duplicates
@@ -154,5 +166,5 @@ class ToItems(beam.PTransform):
     def expand(self, rows):
         side = (beam.pvalue.AsList(self._duplicates),) if self._duplicates is not None else ()
         return rows | "RowToItems" >> beam.ParDo(
-            RowToItems(self._table, self._now, self._compress_over, self._run_id), *side).with_outputs(
+            RowToItems(self._table, self._now, self._compress_over, self._run_id, self._tables), *side).with_outputs(
                 DEAD_LETTER, MEASURE, main="items")

@@ -21,7 +21,7 @@ from connectors.mysql import engines
 from connectors.mysql.binlog import read_window
 from connectors.mysql.binlog_positions import BinlogWindow
 from connectors.mysql.config import MySQLConfig
-from connectors.mysql.key_ranges import DEFAULT_ROWS_PER_RANGE, KeyRange, RangeEnd, split_key_ranges
+from connectors.mysql.key_ranges import DEFAULT_ROWS_PER_RANGE, KeyRange, RangeEnd, TableRow, split_key_ranges
 from connectors.mysql.queries import stream_changed, stream_range_with_retries
 from schema.entities import SOURCE_SPECS
 
@@ -62,13 +62,17 @@ class ReadKeyRange(EngineDoFn):
 
     A dropped connection is read on from the last row delivered (queries.stream_range_with_retries).
     With `track`, each row leaves as (origin, row) and the range's RangeEnd follows its last row,
-    so the steps after it can tell when everything read from a range has been handled.
+    so the steps after it can tell when everything read from a range has been handled. With
+    `tagged` (ranges of several tables in one read), each row leaves as a TableRow naming its
+    table (and its origin when tracked).
     """
 
-    def __init__(self, mysql_config: MySQLConfig, progress_dir: str | None = None, track: bool = False):
+    def __init__(self, mysql_config: MySQLConfig, progress_dir: str | None = None, track: bool = False,
+                 tagged: bool = False):
         super().__init__(mysql_config)
         self._progress_dir = progress_dir
         self._track = track
+        self._tagged = tagged
 
     def setup(self):
         super().setup()
@@ -81,13 +85,16 @@ class ReadKeyRange(EngineDoFn):
         counter = self._rows.get(key_range.table)
         if counter is None:
             counter = self._rows[key_range.table] = Metrics.counter(metrics.NAMESPACE, metrics.rows_read(key_range.table))
-        count, origin = 0, key_range.origin
-        for row in stream_range_with_retries(self._engine, SOURCE_SPECS[key_range.table], key_range,
+        count, origin, table = 0, key_range.origin, key_range.table
+        for row in stream_range_with_retries(self._engine, SOURCE_SPECS[table], key_range,
                                              on_retry=self._reconnected):
             count += 1
             if self._progress is not None and not count % 1000:
                 self._progress.update({"rows_read": self._total + count})
-            yield (origin, row) if self._track else row
+            if self._tagged:
+                yield TableRow(table, origin if self._track else None, row)
+            else:
+                yield (origin, row) if self._track else row
         counter.inc(count)
         self._total += count
         if self._progress is not None:
@@ -139,22 +146,25 @@ class ReadMySQLTable(beam.PTransform):
 
 
 class ReadKeyRanges(beam.PTransform):
-    """The rows of the given key ranges (cut beforehand, e.g. the ranges a resumed run has left)."""
+    """The rows of the given key ranges (cut beforehand, e.g. the ranges a resumed run has left).
+    `tagged`: the ranges may be of several tables, and rows leave as TableRows."""
 
     def __init__(self, mysql_config: MySQLConfig, ranges: list[KeyRange], progress_dir: str | None = None,
-                 track: bool = False):
+                 track: bool = False, tagged: bool = False):
         super().__init__()
         self._mysql_config = mysql_config
         self._ranges = list(ranges)
         self._progress_dir = progress_dir
         self._track = track
+        self._tagged = tagged
 
     def expand(self, pbegin):
         return (
             pbegin
             | "Ranges" >> beam.Create(self._ranges)
             | "Distribute" >> beam.Reshuffle()
-            | "ReadKeyRange" >> beam.ParDo(ReadKeyRange(self._mysql_config, self._progress_dir, self._track))
+            | "ReadKeyRange" >> beam.ParDo(ReadKeyRange(self._mysql_config, self._progress_dir, self._track,
+                                                        self._tagged))
         )
 
 

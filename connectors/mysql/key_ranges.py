@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -51,6 +52,15 @@ class KeyRange:
 
     def __str__(self) -> str:
         return f"{self.table}({self.lower!r}, {self.upper!r}]"
+
+
+class TableRow(NamedTuple):
+    """A row read with its table named (reads of several tables in one PCollection); `origin`: its
+    key range's, when the read is tracked."""
+
+    table: str
+    origin: str | None
+    row: dict
 
 
 @dataclass(frozen=True)
