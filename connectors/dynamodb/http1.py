@@ -23,6 +23,18 @@ from urllib.parse import urlsplit
 
 MAX_HEADER_LINE = 65_536
 MAX_HEADERS = 100
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def host_of(url: str) -> str:
+    """The Host header for `url` (the one SigV4 signs): lowercase, the port only when not the default."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port is not None and parts.port != DEFAULT_PORTS.get(parts.scheme):
+        host = f"{host}:{parts.port}"
+    return host
 
 
 class HttpError(OSError):
@@ -81,10 +93,8 @@ class Http1Pool:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) endpoint: {url!r}")
         self._host = parts.hostname
-        self._port = parts.port or (443 if parts.scheme == "https" else 80)
-        default_port = parts.port is None or parts.port == (443 if parts.scheme == "https" else 80)
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        self._host_header = host if default_port else f"{host}:{self._port}"
+        self._port = parts.port or DEFAULT_PORTS[parts.scheme]
+        self._host_header = host_of(url)
         self._tls = ssl.create_default_context() if parts.scheme == "https" else None
         self._timeouts = (connect_timeout, read_timeout)
         self._idle: list[_Connection] = []

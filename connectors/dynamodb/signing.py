@@ -17,21 +17,11 @@ from urllib.parse import quote, urlsplit
 
 from botocore.utils import normalize_url_path
 
+from connectors.dynamodb.http1 import host_of
+
 ALGORITHM = "AWS4-HMAC-SHA256"
 CONTENT_TYPE = "application/x-amz-json-1.0"
 TARGET_PREFIX = "DynamoDB_20120810."
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def host_of(url: str) -> str:
-    """The Host header the request is signed with: lowercase, the port only when not the default."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    if parts.port is not None and parts.port != _DEFAULT_PORTS.get(parts.scheme):
-        host = f"{host}:{parts.port}"
-    return host
 
 
 def path_of(url: str) -> str:
@@ -49,7 +39,7 @@ class DynamoDBSigner:
 
     def __init__(self, url: str, region: str, service: str = "dynamodb"):
         self.path = path_of(url)
-        self._host = host_of(url)
+        self._host = host_of(url)  # the Host header http1 sends
         self._region = region
         self._service = service
         self._key = ("", "", b"")  # (secret, day, signing key) of the last request

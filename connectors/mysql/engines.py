@@ -33,7 +33,7 @@ _CONVERSIONS = {**converters.conversions, FIELD_TYPE.DATETIME: datetime_value, F
 
 def engine(config: MySQLConfig, *, pool_size: int = 2) -> sa.Engine:
     url = config.connect_url()
-    pymysql = sa.engine.make_url(url).get_driver_name() == "pymysql"
+    pymysql = url.get_driver_name() == "pymysql"
     return sa.create_engine(
         url,
         pool_size=pool_size,

@@ -9,7 +9,8 @@ from botocore import auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from connectors.dynamodb.signing import DynamoDBSigner, host_of
+from connectors.dynamodb.http1 import host_of
+from connectors.dynamodb.signing import DynamoDBSigner
 
 MOMENT = _dt.datetime(2026, 11, 27, 23, 59, 58, tzinfo=_dt.timezone.utc)
 
